@@ -1,0 +1,161 @@
+# slotprof -- build, test and install libslotprof.so.
+#
+# The library is built once per CPython interpreter, against that
+# interpreter's own headers, into build/cpython-X.Y.Z/:
+#
+#   make PYTHON=/path/to/python3            build for that interpreter
+#   make -s lib-path PYTHON=...             print the library's absolute path
+#   make check                              unit + integration tests, every
+#                                           interpreter in INTERPRETERS
+#   make demo                               build, run the bundled example
+#                                           under the library, print the report
+#   make help                               everything else
+#
+# The library does not link libpython: every Python symbol is a weak
+# undefined reference resolved in the host process, so the library loads
+# (and stays inert) in processes that are not CPython.
+
+PYTHON ?= /usr/bin/python3
+PREFIX ?= /usr/local
+DESTDIR ?=
+SANITIZE ?=
+CC ?= cc
+OBJCOPY ?= objcopy
+
+# The interpreters `make check` covers (see DEVELOPERS.md).
+PYENV_ROOT ?= $(shell pyenv root 2>/dev/null || echo $(HOME)/.pyenv)
+INTERPRETERS ?= $(foreach v,3.8.18 3.9.18 3.10.13 3.11.7 3.12.1 3.13.0,\
+                  $(PYENV_ROOT)/versions/$(v)/bin/python3) /usr/bin/python3.11
+
+JEMALLOC_PIC ?= $(firstword $(wildcard /usr/lib/*/libjemalloc_pic.a \
+                                       /usr/lib/libjemalloc_pic.a))
+
+# One query to the interpreter: full version, backend tag, include dir.
+PYINFO := $(shell $(PYTHON) -c 'import sys, sysconfig; \
+  print(sys.version.split()[0], "%d%d" % sys.version_info[:2], \
+        sysconfig.get_paths()["include"])' 2>/dev/null)
+PYVERSION := $(word 1,$(PYINFO))
+PYTAG := $(word 2,$(PYINFO))
+PYINC := $(word 3,$(PYINFO))
+
+VARIANT := $(if $(SANITIZE),-$(subst $(comma),-,$(SANITIZE)),)
+comma := ,
+BUILD := build/cpython-$(PYVERSION)$(VARIANT)
+LIB := $(BUILD)/libslotprof.so
+
+WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wno-missing-field-initializers
+CSTD := -std=c11 -D_GNU_SOURCE
+SANFLAGS := $(if $(SANITIZE),-fsanitize=$(SANITIZE) -fno-omit-frame-pointer,)
+CFLAGS ?= -O2 -g
+LIB_CFLAGS := $(CSTD) $(WARN) $(CFLAGS) $(SANFLAGS) -fPIC -fvisibility=hidden \
+  -DSLOTPROF_BUILD -DSP_PY_VERSION='"$(PYVERSION)"' -Iinclude -Iprofiler \
+  -isystem $(PYINC) -isystem $(PYINC)/internal
+
+# Python-free modules: unit-testable without libpython.
+CORE_SRCS := alloc.c log.c strbuf.c config.c model.c plan.c report.c \
+  report_json.c report_text.c output.c sourceloc.c
+# Modules that talk to CPython (version-neutral) + this build's backend.
+PY_SRCS := bootstrap.c census.c classinfo.c pyver/py$(PYTAG).c
+LIB_OBJS := $(addprefix $(BUILD)/,$(CORE_SRCS:.c=.o) $(PY_SRCS:.c=.o))
+
+.PHONY: all lib lib-path check unit integration demo bench install \
+  uninstall clean lint format help check-python
+.DEFAULT_GOAL := all
+
+all: lib
+
+check-python:
+	@test -n "$(PYVERSION)" || { echo "make: cannot run $(PYTHON) (set PYTHON=/path/to/python3)" >&2; exit 1; }
+	@test -f profiler/pyver/py$(PYTAG).c || { echo "make: CPython $(PYVERSION) is not supported (no profiler/pyver/py$(PYTAG).c)" >&2; exit 1; }
+	@test -n "$(JEMALLOC_PIC)" || { echo "make: libjemalloc_pic.a not found (apt-get install libjemalloc-dev)" >&2; exit 1; }
+
+lib: check-python $(LIB)
+
+lib-path: lib
+	@echo $(abspath $(LIB))
+
+$(BUILD)/%.o: profiler/%.c profiler/internal.h profiler/pyapi.h include/slotprof.h
+	@mkdir -p $(dir $@)
+	$(CC) $(LIB_CFLAGS) -c $< -o $@.tmp.o
+	@# Make the undefined Python symbols weak (data ones above all):
+	@# they must not fail the load in a process without libpython.  Only
+	@# those: a weak reference does not pull a member out of an archive,
+	@# and malloc & co. must come from libjemalloc_pic.a.
+	@nm -u $@.tmp.o | awk '$$2 ~ /^_?Py/ {print $$2}' > $@.weak
+	@if [ -s $@.weak ]; then $(OBJCOPY) --weaken-symbols=$@.weak $@.tmp.o $@; \
+	  else cp $@.tmp.o $@; fi && rm -f $@.tmp.o $@.weak
+
+$(LIB): $(LIB_OBJS) profiler/libslotprof.map
+	$(CC) -shared -o $@ $(LIB_OBJS) $(JEMALLOC_PIC) $(SANFLAGS) \
+	  -Wl,--version-script=profiler/libslotprof.map -Wl,--exclude-libs,ALL \
+	  -Wl,-z,nodelete -lgcc_s -lpthread -ldl -lm
+
+# ---------------------------------------------------------------- tests
+UNIT_BUILD := build/unit$(VARIANT)
+UNIT_CFLAGS := $(CSTD) $(WARN) $(CFLAGS) $(SANFLAGS) -DSLOTPROF_BUILD \
+  -DSLOTPROF_TEST -Iinclude -Iprofiler
+UNIT_SUITES := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/check_*.c))
+UNIT_BINS := $(addprefix $(UNIT_BUILD)/,$(UNIT_SUITES))
+UNIT_OBJS := $(addprefix $(UNIT_BUILD)/obj/,$(CORE_SRCS:.c=.o))
+CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -lpthread)
+
+$(UNIT_BUILD)/obj/%.o: profiler/%.c profiler/internal.h
+	@mkdir -p $(dir $@)
+	$(CC) $(UNIT_CFLAGS) -c $< -o $@
+
+$(UNIT_BUILD)/check_%: tests/unit/check_%.c $(UNIT_OBJS)
+	$(CC) $(UNIT_CFLAGS) -o $@ $< $(UNIT_OBJS) $(CHECK_LIBS) $(SANFLAGS)
+
+unit: $(UNIT_BINS)
+	@fail=0; for t in $(UNIT_BINS); do $$t || fail=1; done; exit $$fail
+
+integration:
+	$(PYTHON) tests/integration/run.py $(INTERPRETERS)
+
+check: unit
+	@for p in $(INTERPRETERS); do \
+	  test -x $$p || { echo "make check: interpreter $$p is missing" >&2; exit 1; }; \
+	  $(MAKE) --no-print-directory -s lib PYTHON=$$p SANITIZE=$(SANITIZE) || exit 1; \
+	done
+	/usr/bin/python3 tests/integration/run.py $(INTERPRETERS)
+
+# ---------------------------------------------------------------- demo
+DEMO_JSON := $(abspath build/demo-report.json)
+demo:
+	@sh tools/install-deps.sh
+	@$(MAKE) --no-print-directory -s lib PYTHON=$(PYTHON)
+	@echo "== running examples/shop.py under $(abspath $(LIB))" >&2
+	@LD_PRELOAD=$(abspath $(LIB)) \
+	  SLOTPROF_OPTIONS="output=$(DEMO_JSON),text=stderr,top=10" \
+	  $(PYTHON) examples/shop.py
+	@echo "== JSON report: $(DEMO_JSON)" >&2
+
+bench:
+	@echo "make bench: benchmarks arrive with the production-sampling issue" >&2
+
+# ---------------------------------------------------------------- install
+LIBDIR := $(PREFIX)/lib/slotprof/cpython-$(PYVERSION)
+install: lib
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PREFIX)/include
+	install -m 0755 $(LIB) $(DESTDIR)$(LIBDIR)/libslotprof.so
+	install -m 0644 include/slotprof.h $(DESTDIR)$(PREFIX)/include/slotprof.h
+
+uninstall:
+	rm -f $(DESTDIR)$(LIBDIR)/libslotprof.so $(DESTDIR)$(PREFIX)/include/slotprof.h
+	-rmdir $(DESTDIR)$(LIBDIR) 2>/dev/null
+
+clean:
+	rm -rf build
+
+lint:
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
+	  --std=c11 -DSLOTPROF_BUILD -Iprofiler -Iinclude \
+	  --suppress=missingIncludeSystem profiler/*.c
+
+format:
+	clang-format -i profiler/*.c profiler/*.h profiler/pyver/*.c include/*.h tests/unit/*.c
+
+help:
+	@sed -n '1,/^$$/p' Makefile | sed 's/^# \{0,1\}//'
+	@echo "Variables: PYTHON=$(PYTHON) INTERPRETERS=... SANITIZE=address|undefined PREFIX=$(PREFIX) DESTDIR="
+	@echo "Targets: all lib-path check unit integration demo bench install uninstall clean lint format help"

@@ -1,0 +1,268 @@
+/*
+ * census.c -- one census of live instances, version-neutral.
+ *
+ * Walks every GC-tracked object through the backend (sp_pyver), keeps the
+ * instances of heap types that carry a __dict__ in any form, and adds up
+ * per class what the backend measures: instances, real bytes, attribute
+ * names and how many instances carry each, materialized and unshared
+ * dicts, weak references.  Instance dicts are reached through their
+ * owners (the backend reads the dict pointer or the values), never by
+ * visiting dicts, which are not GC-tracked when they hold only atomic
+ * values.
+ *
+ * The walk runs with the GIL held, reads memory only, and allocates from
+ * the profiler's own heap: nothing it does can start a collection or
+ * change what it is walking.
+ */
+#include "pyapi.h"
+
+#include <string.h>             /* memset, memcmp */
+
+/* Open-addressed table from type pointer to aggregate.  Types without a
+ * dict are cached too (skip = true) so each type is classified once. */
+struct slot {
+    PyTypeObject *tp;
+    bool skip;
+    size_t index;           /* into census.classes when !skip */
+};
+
+struct census {
+    struct slot *table;
+    size_t cap;             /* power of two */
+    size_t used;
+    struct sp_census_class *classes;
+    size_t nclasses;
+    size_t classes_cap;
+    struct slot *last;      /* one-entry cache: objects of a type cluster */
+    bool failed;
+};
+
+static size_t
+hash_ptr(const void *p, size_t cap)
+{
+    uintptr_t x = (uintptr_t)p >> 4;
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    return (size_t)x & (cap - 1);
+}
+
+static bool
+table_grow(struct census *c)
+{
+    size_t ncap = c->cap ? c->cap * 2 : 256;
+    struct slot *nt = sp_calloc(ncap, sizeof(*nt));
+    if (nt == NULL) {
+        return false;
+    }
+    for (size_t i = 0; i < c->cap; i++) {
+        if (c->table[i].tp != NULL) {
+            size_t h = hash_ptr(c->table[i].tp, ncap);
+            while (nt[h].tp != NULL) {
+                h = (h + 1) & (ncap - 1);
+            }
+            nt[h] = c->table[i];
+        }
+    }
+    sp_free(c->table);
+    c->table = nt;
+    c->cap = ncap;
+    c->last = NULL;
+    return true;
+}
+
+/* Is this type's instance something we count?  Heap types whose
+ * instances have a dict; not metaclasses (their instances are classes). */
+static bool
+counted_type(PyTypeObject *tp)
+{
+    if (!(tp->tp_flags & Py_TPFLAGS_HEAPTYPE)) {
+        return false;
+    }
+    if (tp->tp_flags & Py_TPFLAGS_TYPE_SUBCLASS) {
+        return false;
+    }
+    return sp_pyver.type_has_dict(tp);
+}
+
+static struct slot *
+lookup(struct census *c, PyTypeObject *tp)
+{
+    if (c->last != NULL && c->last->tp == tp) {
+        return c->last;
+    }
+    if (c->used * 2 >= c->cap && !table_grow(c)) {
+        return NULL;
+    }
+    size_t h = hash_ptr(tp, c->cap);
+    while (c->table[h].tp != NULL && c->table[h].tp != tp) {
+        h = (h + 1) & (c->cap - 1);
+    }
+    struct slot *s = &c->table[h];
+    if (s->tp == NULL) {
+        s->tp = tp;
+        c->used++;
+        s->skip = !counted_type(tp);
+        if (!s->skip) {
+            if (c->nclasses == c->classes_cap) {
+                size_t ncap = c->classes_cap ? c->classes_cap * 2 : 64;
+                void *p = sp_realloc(c->classes, ncap * sizeof(*c->classes));
+                if (p == NULL) {
+                    return NULL;
+                }
+                c->classes = p;
+                c->classes_cap = ncap;
+            }
+            s->index = c->nclasses++;
+            memset(&c->classes[s->index], 0, sizeof(c->classes[0]));
+            c->classes[s->index].tp = tp;
+        }
+    }
+    c->last = s;
+    return s;
+}
+
+/* Same attribute name?  Keys of one class are nearly always the same
+ * interned str objects, so pointer equality decides; otherwise compare
+ * contents without calling into Python. */
+static bool
+same_key(PyObject *a, PyObject *b)
+{
+    if (a == b) {
+        return true;
+    }
+    if (!PyUnicode_CheckExact(a) || !PyUnicode_CheckExact(b)) {
+        return false;
+    }
+    if (PyUnicode_GET_LENGTH(a) != PyUnicode_GET_LENGTH(b)
+        || PyUnicode_KIND(a) != PyUnicode_KIND(b)) {
+        return false;
+    }
+    return memcmp(PyUnicode_DATA(a), PyUnicode_DATA(b),
+                  (size_t)PyUnicode_GET_LENGTH(a) * PyUnicode_KIND(a)) == 0;
+}
+
+struct name_ctx {
+    struct census *c;
+    struct sp_census_class *k;
+    bool non_str;
+};
+
+static void
+on_name(PyObject *key, void *arg)
+{
+    struct name_ctx *ctx = arg;
+    struct sp_census_class *k = ctx->k;
+
+    if (!PyUnicode_Check(key)) {
+        ctx->non_str = true;
+        return;
+    }
+    /* Start where the previous name matched, wrap around once. */
+    for (size_t i = 0; i < k->nnames; i++) {
+        size_t j = k->cursor + i;
+        if (j >= k->nnames) {
+            j -= k->nnames;
+        }
+        if (same_key(k->names[j].key, key)) {
+            k->names[j].instances++;
+            k->cursor = j + 1 < k->nnames ? j + 1 : 0;
+            return;
+        }
+    }
+    if (k->nnames == k->cap) {
+        size_t ncap = k->cap ? k->cap * 2 : 8;
+        void *p = sp_realloc(k->names, ncap * sizeof(*k->names));
+        if (p == NULL) {
+            ctx->c->failed = true;
+            return;
+        }
+        k->names = p;
+        k->cap = ncap;
+    }
+    k->names[k->nnames].key = key;
+    k->names[k->nnames].instances = 1;
+    k->nnames++;
+    k->cursor = 0;
+}
+
+static int
+visit(PyObject *op, void *arg)
+{
+    struct census *c = arg;
+    PyTypeObject *tp = Py_TYPE(op);
+
+    if (!(tp->tp_flags & Py_TPFLAGS_HEAPTYPE)) {
+        return 0;       /* the cheap common case: builtins */
+    }
+    struct slot *s = lookup(c, tp);
+    if (s == NULL) {
+        c->failed = true;
+        return 1;
+    }
+    if (s->skip) {
+        return 0;
+    }
+    struct sp_census_class *k = &c->classes[s->index];
+    struct sp_inst inst = {0};
+    struct name_ctx ctx = {c, k, false};
+
+    sp_pyver.measure(op, &inst, on_name, &ctx);
+    k->instances++;
+    k->bytes += inst.bytes;
+    k->materialized += inst.materialized;
+    k->unshared += inst.unshared;
+    k->weakrefs += inst.weakref;
+    k->non_str_keys += ctx.non_str;
+    if (tp->tp_itemsize != 0) {
+        /* Var-sized bases accept no named slots: the slotted size is
+         * known now, per instance (nslots = 0). */
+        PyTypeObject *base = tp;
+        while (base != NULL && (base->tp_flags & Py_TPFLAGS_HEAPTYPE)) {
+            base = base->tp_base;
+        }
+        if (base != NULL) {
+            k->var_slotted[0] +=
+                sp_pyver.slotted_bytes(base, inst.nitems, 0, false);
+            k->var_slotted[1] +=
+                sp_pyver.slotted_bytes(base, inst.nitems, 0, true);
+        }
+        if (inst.nitems > k->max_nitems) {
+            k->max_nitems = inst.nitems;
+        }
+    }
+    return c->failed;
+}
+
+static void
+census_free(struct census *c)
+{
+    for (size_t i = 0; i < c->nclasses; i++) {
+        sp_free(c->classes[i].names);
+    }
+    sp_free(c->classes);
+    sp_free(c->table);
+}
+
+struct sp_report *
+sp_census_run(const struct sp_config *cfg, const char *trigger)
+{
+    struct census c;
+    memset(&c, 0, sizeof(c));
+
+    uint64_t visited = sp_pyver.visit_objects(visit, &c);
+    if (c.failed) {
+        sp_log("out of memory during a census; it is skipped");
+        census_free(&c);
+        return NULL;
+    }
+    struct sp_report *r = sp_classinfo_report(c.classes, c.nclasses, cfg);
+    census_free(&c);
+    if (r == NULL) {
+        sp_log("out of memory while building a report; it is skipped");
+        return NULL;
+    }
+    r->chosen.trigger = trigger;
+    r->chosen.objects_visited = visited;
+    return r;
+}

@@ -1,0 +1,284 @@
+/*
+ * internal.h -- types and helpers shared by the modules of libslotprof.
+ *
+ * This header is Python-free on purpose: the option parser, the cost
+ * arithmetic, the planner and the report writers only see plain C data, so
+ * their unit tests link without libpython.  Everything that touches
+ * CPython objects lives behind profiler/pyapi.h.
+ *
+ * Naming: internal functions shared between files are sp_<module>_<verb>()
+ * and are hidden (the whole library is built with -fvisibility=hidden and a
+ * version script); the public API is in include/slotprof.h.
+ */
+#ifndef SLOTPROF_INTERNAL_H
+#define SLOTPROF_INTERNAL_H
+
+#ifndef SLOTPROF_BUILD
+#error "internal.h is private to libslotprof; build with -DSLOTPROF_BUILD"
+#endif
+
+#include <stdbool.h>            /* bool */
+#include <stddef.h>             /* size_t */
+#include <stdint.h>             /* uint64_t */
+
+/* ------------------------------------------------------------------ */
+/* Impossible states.  In a debug/test build they assert; in release they
+ * evaluate to the condition so the caller can degrade gracefully (SQLite's
+ * ALWAYS()/NEVER()). */
+#if defined(SLOTPROF_DEBUG) || defined(SLOTPROF_TEST)
+#include <assert.h>
+#define SP_NEVER(x) (assert(!(x)), (x))
+#else
+#define SP_NEVER(x) (x)
+#endif
+
+#define SP_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ------------------------------------------------------------------ */
+/* alloc.c -- the profiler's own memory.  Every byte the profiler keeps is
+ * served by a private, statically linked jemalloc, never by the host's
+ * malloc or pymalloc, so the profiler does not disturb what it measures.
+ * These never abort: NULL means out of memory and the caller degrades. */
+void *sp_malloc(size_t n);
+void *sp_calloc(size_t count, size_t n);
+void *sp_realloc(void *p, size_t n);
+void sp_free(void *p);
+char *sp_strdup(const char *s);
+char *sp_strndup(const char *s, size_t n);
+/* Bytes the profiler currently holds (jemalloc "stats.active"), or 0 if
+ * jemalloc cannot say. */
+uint64_t sp_alloc_footprint(void);
+
+/* ------------------------------------------------------------------ */
+/* log.c -- one-line messages on fd 2, always prefixed "slotprof: ".
+ * Async-signal-safe (formats into a stack buffer, one write(2)). */
+void sp_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ------------------------------------------------------------------ */
+/* strbuf.c -- a growable string in the profiler's own heap.  Appending
+ * never fails loudly: on allocation failure the buffer is marked failed
+ * and later appends are ignored; callers check sp_buf_ok() once. */
+struct sp_buf {
+    char *data;
+    size_t len;
+    size_t cap;
+    bool failed;
+};
+void sp_buf_init(struct sp_buf *b);
+void sp_buf_free(struct sp_buf *b);
+void sp_buf_append(struct sp_buf *b, const char *s, size_t n);
+void sp_buf_puts(struct sp_buf *b, const char *s);
+void sp_buf_printf(struct sp_buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* JSON string literal, quotes included, with RFC 8259 escaping. */
+void sp_buf_json_str(struct sp_buf *b, const char *s);
+bool sp_buf_ok(const struct sp_buf *b);
+
+/* ------------------------------------------------------------------ */
+/* config.c -- SLOTPROF_OPTIONS, parsed once.  Nobody else calls getenv(). */
+#define SP_PATH_MAX 4096
+
+enum sp_text_mode {
+    SP_TEXT_STDERR = 0,     /* default */
+    SP_TEXT_NONE,
+    SP_TEXT_FILE,
+};
+
+struct sp_config {
+    char output[SP_PATH_MAX];       /* JSON report path template; "" = none */
+    enum sp_text_mode text_mode;
+    char text_path[SP_PATH_MAX];    /* when text_mode == SP_TEXT_FILE */
+    uint64_t min_instances;         /* default 100 */
+    uint64_t top;                   /* rows in the text table; 0 = all; default 20 */
+};
+
+void sp_config_defaults(struct sp_config *cfg);
+/* Parse a SLOTPROF_OPTIONS value ("k=v,k=v").  NULL or "" gives the
+ * defaults.  On error returns false and writes one human sentence naming
+ * the key and what is accepted into err (no "slotprof: " prefix). */
+bool sp_config_parse(const char *s, struct sp_config *cfg, char *err,
+                     size_t errlen);
+/* Expand %p (pid) and %% in a path template.  False if it does not fit. */
+bool sp_config_expand_path(const char *tmpl, int pid, char *out,
+                           size_t outlen);
+
+/* ------------------------------------------------------------------ */
+/* The report: plain data, produced by census + plan, consumed by the
+ * writers.  All strings are UTF-8 and owned by the report (sp_malloc). */
+
+enum sp_verdict {
+    SP_VERDICT_SAFE = 0,    /* add the slots, nothing we saw breaks */
+    SP_VERDICT_REVIEW,      /* add them after reading the warnings */
+    SP_VERDICT_BLOCKED,     /* adding them breaks something we saw */
+};
+
+enum sp_form {
+    SP_FORM_SLOTS = 0,      /* __slots__ = ('a', 'b') */
+    SP_FORM_DATACLASS,      /* @dataclass(slots=True) (3.10+) */
+    SP_FORM_EMPTY_SLOTS,    /* __slots__ = () : tuple / NamedTuple subclass */
+};
+
+struct sp_attr {
+    char *name;
+    uint64_t instances;     /* live instances carrying this attribute */
+};
+
+/* One problem found for a class, with its evidence. */
+struct sp_issue {
+    char *code;             /* stable identifier, e.g. "class-variable" */
+    char *detail;           /* one sentence with the evidence */
+    bool blocks;            /* true: blocker; false: warning (review) */
+};
+
+/* One class of a hierarchy plan and the names it must declare. */
+struct sp_plan_step {
+    char *module;
+    char *qualname;
+    enum sp_form form;
+    char **names;           /* declared by this class, in first-seen order */
+    size_t nnames;
+};
+
+struct sp_class {
+    char *module;
+    char *qualname;
+    char *file;             /* NULL when unknown */
+    int line;               /* 0 when unknown */
+
+    uint64_t instances;
+    uint64_t bytes_now;     /* real bytes now: every block, allocator-rounded */
+    uint64_t bytes_slotted; /* the same instances with the plan applied */
+    int64_t savings_bytes;  /* bytes_now - bytes_slotted; may be <= 0 */
+
+    struct sp_attr *attrs;  /* every name seen, first-seen order */
+    size_t nattrs;
+
+    uint64_t dicts_materialized;    /* instances whose __dict__ exists */
+    uint64_t dicts_unshared;        /* instances whose keys are not shared */
+    uint64_t weakrefs;              /* instances weakly referenced now */
+    bool keys_sharing_lost;         /* class-wide (3.8-3.10 CACHED_KEYS) */
+    uint64_t non_str_keys;          /* instances with a non-str key */
+
+    char **suggested_slots; /* all names the instance ends up with */
+    size_t nsuggested;
+    struct sp_plan_step *plan;      /* classes to change, base first */
+    size_t nplan;
+    struct sp_issue *issues;
+    size_t nissues;
+    enum sp_verdict verdict;
+    bool recommended;       /* instances >= min_instances && savings > 0 */
+};
+
+struct sp_census_info {
+    double at_seconds;      /* since activation */
+    double duration_seconds;
+    uint64_t objects_visited;
+    const char *trigger;    /* "exit", "gc", ... (static string) */
+};
+
+struct sp_report {
+    char python[64];        /* "3.12.1" */
+    int pid;
+    uint64_t min_instances;
+    uint64_t profiler_bytes;        /* the profiler's own footprint */
+    uint64_t censuses;              /* how many ran */
+    double census_seconds_total;
+    struct sp_census_info chosen;   /* the census this report shows */
+    struct sp_class *classes;       /* sorted: see sp_report_sort */
+    size_t nclasses;
+};
+
+void sp_report_free(struct sp_report *r);
+void sp_class_free(struct sp_class *c);
+/* Order: savings_bytes descending; ties by bytes_now descending, then
+ * module and qualname, so the order is reproducible. */
+void sp_report_sort(struct sp_report *r);
+uint64_t sp_report_total_savings(const struct sp_report *r);
+
+/* report_json.c / report_text.c: render into b.  Pure functions. */
+void sp_report_json(const struct sp_report *r, struct sp_buf *b);
+void sp_report_text(const struct sp_report *r, uint64_t top,
+                    struct sp_buf *b);
+
+/* output.c -- write a whole file atomically: a temp file in the same
+ * directory, then rename(2).  Never follows a symlink at the final path
+ * (rename replaces the link itself).  False + sp_log() on failure. */
+bool sp_output_write_atomic(const char *path, const char *data, size_t len);
+
+/* ------------------------------------------------------------------ */
+/* plan.c -- the whole-hierarchy plan, Python-free.  classinfo.c describes
+ * every class involved as a node; plan.c decides which class declares
+ * which names, what form, what blocks, and fills the sp_class fields
+ * suggested_slots, plan, issues, verdict.  Slotted bytes need the
+ * version backend, so plan.c only says how many slots each instance
+ * class ends up with (sp_plan_out). */
+
+struct sp_pnode {
+    const char *module;
+    const char *qualname;
+    bool editable;          /* user code (not builtins/stdlib/site-packages) */
+    bool has_slots;         /* declares __slots__ itself already */
+    bool dataclass;         /* own __dataclass_fields__ */
+    int layout_parent;      /* node index of tp_base if a heap class that
+                               matters, else -1 */
+    const int *mro;         /* node indices of the heap classes of the
+                               MRO, self first */
+    size_t nmro;
+    const char *const *class_vars;  /* own-dict names that are plain
+                                       values (not descriptors) */
+    size_t nclass_vars;
+    const char *const *fields;      /* dataclass field names */
+    size_t nfields;
+    uint64_t existing_slots;        /* slot names it declares already
+                                       (excl. __dict__, __weakref__) */
+    const char *const *mentions;    /* attribute names its own methods
+                                       store or load (co_names; 3.13+:
+                                       __static_attributes__) */
+    size_t nmentions;
+};
+
+struct sp_plan_in {
+    const struct sp_pnode *nodes;
+    size_t nnodes;
+    /* Parallel to the report's classes: the node of each instance class,
+     * and facts about its solid builtin base. */
+    const int *class_node;
+    const bool *base_has_dict;      /* e.g. BaseException: cannot go */
+    const bool *base_varsize;       /* tuple/int/bytes/str subclass */
+    const bool *base_has_weakref;   /* weak references already possible */
+    const char *const *base_name;   /* tp_name of that builtin base */
+    bool dataclass_slots_ok;        /* @dataclass(slots=True): 3.10+ */
+};
+
+struct sp_plan_out {
+    uint64_t nslots;        /* slots the instance ends up with, beyond the
+                               builtin base's own layout */
+    bool add_weakref;
+    bool removable;         /* false: the dict cannot go (base-has-dict) */
+};
+
+/* Fill suggested_slots, plan, issues (appended to those already there),
+ * verdict and recommended of r->classes[i], and out[i].  False on
+ * allocation failure. */
+bool sp_plan_build(struct sp_report *r, const struct sp_plan_in *in,
+                   struct sp_plan_out *out);
+/* Append one issue (strings copied).  False on allocation failure. */
+bool sp_class_add_issue(struct sp_class *c, const char *code, bool blocks,
+                        const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* sourceloc.c -- the line of `class X` for a qualname ("A.B",
+ * "f.<locals>.C") in a source file, found by reading the file; 0 if not
+ * found.  Python-free. */
+int sp_sourceloc_class_line(const char *path, const char *qualname);
+
+/* ------------------------------------------------------------------ */
+/* model.c -- allocator arithmetic, version-neutral. */
+
+/* Bytes really taken by a block of n bytes from PyObject_Malloc /
+ * PyMem_Malloc with pymalloc: 16-byte size classes up to 512 B
+ * (Objects/obmalloc.c, ALIGNMENT and SMALL_REQUEST_THRESHOLD), glibc's
+ * chunk size above (request2size: n + 8 rounded up to 16, at least 32). */
+uint64_t sp_model_block(uint64_t n);
+
+#endif /* SLOTPROF_INTERNAL_H */

@@ -1,0 +1,126 @@
+/*
+ * pyapi.h -- the boundary between version-neutral code and the one
+ * CPython-version backend linked into this build (profiler/pyver/pyXY.c).
+ *
+ * libslotprof is built once per interpreter, against that interpreter's own
+ * headers (make PYTHON=...), so exactly one backend is compiled in and
+ * exports the table `sp_pyver`.  Only backend files may know struct layouts
+ * (dict keys, values arrays, managed-dict pre-headers, GC lists); census.c
+ * and classinfo.c ask the table.
+ *
+ * Every function in the table is called with the GIL held, from the main
+ * interpreter, and must not run Python code, allocate Python objects,
+ * raise, or materialize anything (never touch obj.__dict__).
+ */
+#ifndef SLOTPROF_PYAPI_H
+#define SLOTPROF_PYAPI_H
+
+#ifndef SLOTPROF_BUILD
+#error "pyapi.h is private to libslotprof; build with -DSLOTPROF_BUILD"
+#endif
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>             /* PyObject, PyTypeObject */
+
+#include "internal.h"           /* uint64_t, bool, sp_* helpers */
+
+/* What one live instance costs now, measured from its memory.  */
+struct sp_inst {
+    uint64_t bytes;         /* all blocks the instance owns, allocator-rounded
+                               (sp_model_block): object incl. GC header and
+                               pre-header, inline values, values array, dict
+                               object, unshared keys.  Shared keys and the
+                               type itself are not counted. */
+    uint64_t nitems;        /* Py_SIZE for var-sized bases (tuple, int,
+                               bytes subclasses), else 0 */
+    bool materialized;      /* 3.11+: a dict object exists (someone read
+                               __dict__ / vars(), or values were dropped) */
+    bool unshared;          /* its keys table is its own (combined dict) */
+    bool weakref;           /* at least one weak reference to it now */
+};
+
+/* Called once per attribute key present on the instance, in the order the
+ * instance stores them.  key is a borrowed reference, usually a str. */
+typedef void (*sp_name_fn)(PyObject *key, void *arg);
+
+/* Called once per live GC-tracked object.  Return 0 to go on. */
+typedef int (*sp_visit_fn)(PyObject *op, void *arg);
+
+struct sp_pyver {
+    const char *name;                   /* "3.12" */
+
+    /* Visit every GC-tracked object of the main interpreter, including
+     * the permanent generation (gc.freeze()).  Reads the GC lists only:
+     * must not allocate, collect or untrack.  Returns objects visited. */
+    uint64_t (*visit_objects)(sp_visit_fn fn, void *arg);
+
+    /* Do instances of tp carry a __dict__ in any form (dictoffset, managed
+     * dict, inline values)?  tp is a heap type. */
+    bool (*type_has_dict)(PyTypeObject *tp);
+
+    /* Measure one instance of a type for which type_has_dict() held. */
+    void (*measure)(PyObject *op, struct sp_inst *out, sp_name_fn name_fn,
+                    void *arg);
+
+    /* Bytes one instance would take if its class (and every dict-carrying
+     * class of its MRO) declared __slots__: base is the nearest type in the
+     * layout chain (tp_base) that has no __dict__; nslots names are added
+     * on top of it, plus __weakref__ if add_weakref; nitems variable items
+     * as reported by measure().  Rounded like sp_model_block. */
+    uint64_t (*slotted_bytes)(PyTypeObject *base, uint64_t nitems,
+                              uint64_t nslots, bool add_weakref);
+
+    /* Does tp support weak references already (tp_weaklistoffset or
+     * managed weakref)? */
+    bool (*type_has_weakref)(PyTypeObject *tp);
+
+    /* 3.8-3.10: the class lost key sharing for good (CACHED_KEYS == NULL
+     * while the type has a dict).  Always false on 3.11+, where sharing is
+     * decided per instance. */
+    bool (*keys_sharing_lost)(PyTypeObject *tp);
+};
+
+extern const struct sp_pyver sp_pyver;
+
+/* census.c's per-class aggregate, handed to classinfo.c.  Borrowed
+ * pointers: valid only while the GIL is held and nothing has run. */
+struct sp_census_name {
+    PyObject *key;          /* borrowed; a str unless non_str_keys */
+    uint64_t instances;
+};
+
+struct sp_census_class {
+    PyTypeObject *tp;
+    uint64_t instances;
+    uint64_t bytes;
+    uint64_t materialized;
+    uint64_t unshared;
+    uint64_t weakrefs;
+    uint64_t non_str_keys;
+    uint64_t max_nitems;    /* var-sized bases: largest Py_SIZE seen */
+    uint64_t var_slotted[2];/* var-sized: sum of slotted bytes without /
+                               with __weakref__, nslots = 0 */
+    struct sp_census_name *names;
+    size_t nnames;
+    size_t cap;
+    size_t cursor;          /* where the last name matched: instances of
+                               a class usually store names in one order */
+};
+
+/* classinfo.c -- from census aggregates to a plain report: names,
+ * locations, hierarchy plan (plan.c), blockers, slotted bytes.  GIL held;
+ * reads type dicts and sys.modules, runs no Python code.  NULL on
+ * allocation failure. */
+struct sp_report *sp_classinfo_report(struct sp_census_class *classes,
+                                      size_t n, const struct sp_config *cfg);
+
+/* bootstrap.c: absolute path of the script run as __main__, or "". */
+extern char sp_main_file[SP_PATH_MAX];
+
+/* census.c -- one census: walk live objects, aggregate per class, turn the
+ * result into a plain report (classinfo.c + plan.c).  GIL held.  Returns
+ * NULL on allocation failure (after one sp_log line). */
+struct sp_report *sp_census_run(const struct sp_config *cfg,
+                                const char *trigger);
+
+#endif /* SLOTPROF_PYAPI_H */

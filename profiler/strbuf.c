@@ -1,0 +1,136 @@
+/*
+ * strbuf.c -- a growable string in the profiler's own heap, used to build
+ * reports before they are written out in one piece.  Allocation failure
+ * is sticky (sp_buf.failed) instead of reported at every call, so writers
+ * stay readable and check once at the end.
+ */
+#include "internal.h"
+
+#include <stdarg.h>             /* va_list */
+#include <stdio.h>              /* vsnprintf */
+#include <string.h>             /* memcpy, strlen */
+
+void
+sp_buf_init(struct sp_buf *b)
+{
+    b->data = NULL;
+    b->len = 0;
+    b->cap = 0;
+    b->failed = false;
+}
+
+void
+sp_buf_free(struct sp_buf *b)
+{
+    sp_free(b->data);
+    sp_buf_init(b);
+}
+
+static bool
+reserve(struct sp_buf *b, size_t extra)
+{
+    if (b->failed) {
+        return false;
+    }
+    if (b->len + extra + 1 <= b->cap) {
+        return true;
+    }
+    size_t cap = b->cap ? b->cap : 256;
+    while (cap < b->len + extra + 1) {
+        cap *= 2;
+    }
+    char *p = sp_realloc(b->data, cap);
+    if (p == NULL) {
+        b->failed = true;
+        return false;
+    }
+    b->data = p;
+    b->cap = cap;
+    return true;
+}
+
+void
+sp_buf_append(struct sp_buf *b, const char *s, size_t n)
+{
+    if (!reserve(b, n)) {
+        return;
+    }
+    memcpy(b->data + b->len, s, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+
+void
+sp_buf_puts(struct sp_buf *b, const char *s)
+{
+    sp_buf_append(b, s, strlen(s));
+}
+
+void
+sp_buf_printf(struct sp_buf *b, const char *fmt, ...)
+{
+    char small[256];
+    va_list ap;
+
+    va_start(ap, fmt);
+    int n = vsnprintf(small, sizeof(small), fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        b->failed = true;
+        return;
+    }
+    if ((size_t)n < sizeof(small)) {
+        sp_buf_append(b, small, (size_t)n);
+        return;
+    }
+    if (!reserve(b, (size_t)n)) {
+        return;
+    }
+    va_start(ap, fmt);
+    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+}
+
+void
+sp_buf_json_str(struct sp_buf *b, const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+
+    sp_buf_append(b, "\"", 1);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        switch (*p) {
+        case '"':
+            sp_buf_append(b, "\\\"", 2);
+            break;
+        case '\\':
+            sp_buf_append(b, "\\\\", 2);
+            break;
+        case '\n':
+            sp_buf_append(b, "\\n", 2);
+            break;
+        case '\r':
+            sp_buf_append(b, "\\r", 2);
+            break;
+        case '\t':
+            sp_buf_append(b, "\\t", 2);
+            break;
+        default:
+            if (*p < 0x20) {
+                char esc[6] = {'\\', 'u', '0', '0', hex[*p >> 4],
+                               hex[*p & 15]};
+                sp_buf_append(b, esc, sizeof(esc));
+            }
+            else {
+                sp_buf_append(b, (const char *)p, 1);
+            }
+        }
+    }
+    sp_buf_append(b, "\"", 1);
+}
+
+bool
+sp_buf_ok(const struct sp_buf *b)
+{
+    return !b->failed && b->data != NULL;
+}

@@ -1,0 +1,21 @@
+#!/bin/sh
+# Install slotprof's build dependencies from Debian when they are missing.
+# Runs apt-get only as root on a Debian-like system; otherwise it names
+# what is missing and leaves the rest to the user.  Used by `make demo`
+# and `.ci/run`.
+PKGS="gcc make binutils pkg-config check libjemalloc-dev libunwind-dev python3-dev"
+missing=""
+for p in $PKGS; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
+        || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "install-deps: installing$missing" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >&2 || exit 1
+    apt-get install -y -qq --no-install-recommends $missing >&2 || exit 1
+    exit 0
+fi
+echo "install-deps: missing Debian packages:$missing (run as root: apt-get install$missing)" >&2
+exit 1
