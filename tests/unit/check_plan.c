@@ -458,6 +458,7 @@ START_TEST(test_issue_dedup)
     ck_assert(sp_class_add_issue(&c, "x", false, "same %d", 1));
     ck_assert(sp_class_add_issue(&c, "x", false, "other"));
     ck_assert_uint_eq(c.nissues, 2);
+    sp_class_free(&c);
 }
 END_TEST
 

@@ -1,0 +1,195 @@
+/*
+ * report.c -- the life of a struct sp_report: freeing it, putting its
+ * classes in report order, and the one number two censuses are compared
+ * by (the total potential saving).
+ *
+ * The report is built elsewhere (census.c, classinfo.c) and rendered
+ * elsewhere (report_json.c, report_text.c); this file only knows the
+ * ownership rules, which are simple: every pointer in a report points at
+ * memory from sp_malloc that the report owns, except
+ * sp_census_info.trigger, which is a static string.
+ */
+#include "internal.h"
+
+#include <string.h>             /* memcpy, memset, strcmp */
+
+static void
+free_names(char **names, size_t n)
+{
+    if (names == NULL) {
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        sp_free(names[i]);
+    }
+    sp_free(names);
+}
+
+/* Frees what c owns, not c itself: classes live in one array
+ * (sp_report.classes), freed by sp_report_free.  c is left zeroed, so a
+ * second call is harmless. */
+void
+sp_class_free(struct sp_class *c)
+{
+    if (c == NULL) {
+        return;
+    }
+    sp_free(c->module);
+    sp_free(c->qualname);
+    sp_free(c->file);
+    if (c->attrs != NULL) {
+        for (size_t i = 0; i < c->nattrs; i++) {
+            sp_free(c->attrs[i].name);
+        }
+        sp_free(c->attrs);
+    }
+    free_names(c->suggested_slots, c->nsuggested);
+    if (c->plan != NULL) {
+        for (size_t i = 0; i < c->nplan; i++) {
+            sp_free(c->plan[i].module);
+            sp_free(c->plan[i].qualname);
+            free_names(c->plan[i].names, c->plan[i].nnames);
+        }
+        sp_free(c->plan);
+    }
+    if (c->issues != NULL) {
+        for (size_t i = 0; i < c->nissues; i++) {
+            sp_free(c->issues[i].code);
+            sp_free(c->issues[i].detail);
+        }
+        sp_free(c->issues);
+    }
+    memset(c, 0, sizeof(*c));
+}
+
+/* Frees the classes and r itself, which must come from sp_malloc or
+ * sp_calloc (census.c allocates reports that way; bootstrap.c keeps the
+ * best one and drops the others). */
+void
+sp_report_free(struct sp_report *r)
+{
+    if (r == NULL) {
+        return;
+    }
+    if (r->classes != NULL) {
+        for (size_t i = 0; i < r->nclasses; i++) {
+            sp_class_free(&r->classes[i]);
+        }
+        sp_free(r->classes);
+    }
+    sp_free(r);
+}
+
+/* NULL sorts before any string: only a malformed report has NULL names,
+ * and it should still sort the same way every time. */
+static int
+cmp_str(const char *a, const char *b)
+{
+    if (a == NULL || b == NULL) {
+        return (a != NULL) - (b != NULL);
+    }
+    return strcmp(a, b);
+}
+
+/* < 0 when a comes first in the report.  Module and qualname do not
+ * identify a class (two functions can each define a local class C), so
+ * file and line come last to keep even those in a fixed order. */
+static int
+cmp_class(const struct sp_class *a, const struct sp_class *b)
+{
+    int c;
+
+    if (a->savings_bytes != b->savings_bytes) {
+        return a->savings_bytes > b->savings_bytes ? -1 : 1;
+    }
+    if (a->bytes_now != b->bytes_now) {
+        return a->bytes_now > b->bytes_now ? -1 : 1;
+    }
+    if ((c = cmp_str(a->module, b->module)) != 0) {
+        return c;
+    }
+    if ((c = cmp_str(a->qualname, b->qualname)) != 0) {
+        return c;
+    }
+    if ((c = cmp_str(a->file, b->file)) != 0) {
+        return c;
+    }
+    return (a->line > b->line) - (a->line < b->line);
+}
+
+/* Stable merge of the sorted runs v[lo..mid) and v[mid..hi) through tmp. */
+static void
+merge(struct sp_class *v, struct sp_class *tmp, size_t lo, size_t mid,
+      size_t hi)
+{
+    size_t i = lo, j = mid, k = lo;
+
+    while (i < mid && j < hi) {
+        if (cmp_class(&v[j], &v[i]) < 0) {
+            tmp[k++] = v[j++];
+        }
+        else {
+            tmp[k++] = v[i++];
+        }
+    }
+    while (i < mid) {
+        tmp[k++] = v[i++];
+    }
+    while (j < hi) {
+        tmp[k++] = v[j++];
+    }
+    memcpy(v + lo, tmp + lo, (hi - lo) * sizeof(*v));
+}
+
+/* Stable, so classes equal in every key keep the census's order.
+ * Not qsort(): glibc's qsort takes its scratch buffer from the host's
+ * malloc, and the profiler's memory must stay out of the heaps it
+ * measures.  Without scratch memory, insertion sort: slow but correct. */
+void
+sp_report_sort(struct sp_report *r)
+{
+    size_t n = r->nclasses;
+    struct sp_class *v = r->classes;
+
+    if (n < 2 || v == NULL) {
+        return;
+    }
+    struct sp_class *tmp = sp_malloc(n * sizeof(*tmp));
+    if (tmp == NULL) {
+        for (size_t i = 1; i < n; i++) {
+            struct sp_class x = v[i];
+            size_t j = i;
+            while (j > 0 && cmp_class(&x, &v[j - 1]) < 0) {
+                v[j] = v[j - 1];
+                j--;
+            }
+            v[j] = x;
+        }
+        return;
+    }
+    /* Bottom-up: runs of width 1, 2, 4, ... */
+    for (size_t w = 1; w < n; w *= 2) {
+        for (size_t lo = 0; lo + w < n; lo += 2 * w) {
+            size_t hi = lo + 2 * w < n ? lo + 2 * w : n;
+            merge(v, tmp, lo, lo + w, hi);
+        }
+    }
+    sp_free(tmp);
+}
+
+uint64_t
+sp_report_total_savings(const struct sp_report *r)
+{
+    uint64_t total = 0;
+
+    if (r == NULL) {
+        return 0;
+    }
+    for (size_t i = 0; i < r->nclasses; i++) {
+        const struct sp_class *c = &r->classes[i];
+        if (c->recommended && c->savings_bytes > 0) {
+            total += (uint64_t)c->savings_bytes;
+        }
+    }
+    return total;
+}

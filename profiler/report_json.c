@@ -1,0 +1,356 @@
+/*
+ * report_json.c -- the machine-readable report (docs/report-format.md).
+ *
+ * This file owns the JSON layout: the keys, their order, their types.
+ * The format is versioned ("version": 1) and within a version fields are
+ * only ever added, so a key here is never renamed or retyped; a change of
+ * meaning needs a new version.  Output is deterministic: the same report
+ * gives the same bytes, which lets tests compare whole documents.
+ *
+ * It renders a finished report and nothing else: no I/O (output.c writes
+ * the bytes), no sorting (the report arrives sorted), no allocation but
+ * the buffer's.  Numbers are formatted without printf's %f, whose decimal
+ * point follows LC_NUMERIC -- a host that calls setlocale() would
+ * otherwise get "1,5" and an invalid document.
+ */
+#include "internal.h"
+
+#include <inttypes.h>           /* PRIu64, PRId64 */
+#include <string.h>             /* memcpy, strnlen */
+
+/* ------------------------------------------------------------ scalars */
+
+static void
+put_str(struct sp_buf *b, const char *s)
+{
+    if (s == NULL) {
+        sp_buf_puts(b, "null");
+    }
+    else {
+        sp_buf_json_str(b, s);
+    }
+}
+
+static void
+put_u64(struct sp_buf *b, uint64_t x)
+{
+    sp_buf_printf(b, "%" PRIu64, x);
+}
+
+static void
+put_bool(struct sp_buf *b, bool x)
+{
+    sp_buf_puts(b, x ? "true" : "false");
+}
+
+/* x with exactly `decimals` digits after a '.', rounded half away from
+ * zero, whatever the locale.  JSON has no NaN or infinity, and a double
+ * that does not fit the integer arithmetic is not a real duration: both
+ * become null rather than an invalid document. */
+static void
+put_fixed(struct sp_buf *b, double x, int decimals)
+{
+    uint64_t scale = 1;
+
+    for (int i = 0; i < decimals; i++) {
+        scale *= 10;
+    }
+    if (x != x || x > 9e18 / (double)scale || x < -9e18 / (double)scale) {
+        sp_buf_puts(b, "null");
+        return;
+    }
+    bool neg = x < 0;
+    uint64_t v = (uint64_t)((neg ? -x : x) * (double)scale + 0.5);
+    sp_buf_printf(b, "%s%" PRIu64, neg && v != 0 ? "-" : "", v / scale);
+    if (decimals > 0) {
+        sp_buf_printf(b, ".%0*" PRIu64, decimals, v % scale);
+    }
+}
+
+/* total / n with one decimal, rounded half up, in integers (exact, and no
+ * locale); "0.0" when n is 0. */
+static void
+put_ratio1(struct sp_buf *b, uint64_t total, uint64_t n)
+{
+    if (n == 0) {
+        sp_buf_puts(b, "0.0");
+        return;
+    }
+    uint64_t tenths = total / n * 10 + ((total % n) * 10 + n / 2) / n;
+    sp_buf_printf(b, "%" PRIu64 ".%" PRIu64, tenths / 10, tenths % 10);
+}
+
+static void
+put_str_array(struct sp_buf *b, char *const *names, size_t n)
+{
+    sp_buf_puts(b, "[");
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0) {
+            sp_buf_puts(b, ", ");
+        }
+        put_str(b, names[i]);
+    }
+    sp_buf_puts(b, "]");
+}
+
+/* ------------------------------------------------------------ layout */
+
+/* An object with one key per line, indented 2 spaces per depth. */
+struct obj {
+    struct sp_buf *b;
+    int depth;          /* of the object's keys */
+    bool first;
+};
+
+static void
+indent(struct sp_buf *b, int depth)
+{
+    for (int i = 0; i < depth; i++) {
+        sp_buf_puts(b, "  ");
+    }
+}
+
+static void
+obj_open(struct obj *o, struct sp_buf *b, int depth)
+{
+    o->b = b;
+    o->depth = depth;
+    o->first = true;
+    sp_buf_puts(b, "{");
+}
+
+/* Starts the next member: separator, newline, indent, "key": */
+static void
+obj_key(struct obj *o, const char *key)
+{
+    sp_buf_puts(o->b, o->first ? "\n" : ",\n");
+    o->first = false;
+    indent(o->b, o->depth);
+    sp_buf_json_str(o->b, key);
+    sp_buf_puts(o->b, ": ");
+}
+
+static void
+obj_close(struct obj *o)
+{
+    sp_buf_puts(o->b, "\n");
+    indent(o->b, o->depth - 1);
+    sp_buf_puts(o->b, "}");
+}
+
+/* Array elements go one per line; an empty array is "[]". */
+static void
+elem_sep(struct sp_buf *b, size_t i, int depth)
+{
+    sp_buf_puts(b, i == 0 ? "\n" : ",\n");
+    indent(b, depth);
+}
+
+static void
+array_close(struct sp_buf *b, size_t n, int depth)
+{
+    if (n > 0) {
+        sp_buf_puts(b, "\n");
+        indent(b, depth - 1);
+    }
+    sp_buf_puts(b, "]");
+}
+
+/* ------------------------------------------------------------ enums */
+
+static const char *
+verdict_name(enum sp_verdict v)
+{
+    switch (v) {
+    case SP_VERDICT_SAFE:
+        return "safe";
+    case SP_VERDICT_REVIEW:
+        return "review";
+    case SP_VERDICT_BLOCKED:
+        return "blocked";
+    }
+    (void)SP_NEVER(true);
+    return "review";
+}
+
+static const char *
+form_name(enum sp_form f)
+{
+    switch (f) {
+    case SP_FORM_SLOTS:
+        return "slots";
+    case SP_FORM_DATACLASS:
+        return "dataclass";
+    case SP_FORM_EMPTY_SLOTS:
+        return "empty_slots";
+    }
+    (void)SP_NEVER(true);
+    return "slots";
+}
+
+/* ------------------------------------------------------------ classes */
+
+/* The issues whose blocks flag equals `blocks`, as leaf objects. */
+static void
+put_issues(struct sp_buf *b, const struct sp_class *c, bool blocks,
+           int depth)
+{
+    size_t n = 0;
+
+    sp_buf_puts(b, "[");
+    for (size_t i = 0; i < c->nissues; i++) {
+        const struct sp_issue *is = &c->issues[i];
+        if (is->blocks != blocks) {
+            continue;
+        }
+        elem_sep(b, n++, depth);
+        sp_buf_puts(b, "{\"code\": ");
+        put_str(b, is->code);
+        sp_buf_puts(b, ", \"detail\": ");
+        put_str(b, is->detail);
+        sp_buf_puts(b, "}");
+    }
+    array_close(b, n, depth);
+}
+
+static void
+put_class(struct sp_buf *b, const struct sp_class *c, int depth)
+{
+    struct obj o;
+
+    obj_open(&o, b, depth);
+    obj_key(&o, "module");
+    put_str(b, c->module);
+    obj_key(&o, "qualname");
+    put_str(b, c->qualname);
+    obj_key(&o, "file");
+    put_str(b, c->file);
+    obj_key(&o, "line");
+    if (c->line == 0) {
+        sp_buf_puts(b, "null");
+    }
+    else {
+        sp_buf_printf(b, "%d", c->line);
+    }
+    obj_key(&o, "instances");
+    put_u64(b, c->instances);
+    obj_key(&o, "bytes_now");
+    put_u64(b, c->bytes_now);
+    obj_key(&o, "bytes_slotted");
+    put_u64(b, c->bytes_slotted);
+    obj_key(&o, "savings_bytes");
+    sp_buf_printf(b, "%" PRId64, c->savings_bytes);
+    obj_key(&o, "bytes_per_instance_now");
+    put_ratio1(b, c->bytes_now, c->instances);
+    obj_key(&o, "bytes_per_instance_slotted");
+    put_ratio1(b, c->bytes_slotted, c->instances);
+    obj_key(&o, "recommended");
+    put_bool(b, c->recommended);
+    obj_key(&o, "verdict");
+    put_str(b, verdict_name(c->verdict));
+    obj_key(&o, "suggested_slots");
+    put_str_array(b, c->suggested_slots, c->nsuggested);
+
+    obj_key(&o, "attributes");
+    sp_buf_puts(b, "[");
+    for (size_t i = 0; i < c->nattrs; i++) {
+        elem_sep(b, i, depth + 1);
+        sp_buf_puts(b, "{\"name\": ");
+        put_str(b, c->attrs[i].name);
+        sp_buf_puts(b, ", \"instances\": ");
+        put_u64(b, c->attrs[i].instances);
+        sp_buf_puts(b, "}");
+    }
+    array_close(b, c->nattrs, depth + 1);
+
+    obj_key(&o, "dicts_materialized");
+    put_u64(b, c->dicts_materialized);
+    obj_key(&o, "dicts_unshared");
+    put_u64(b, c->dicts_unshared);
+    obj_key(&o, "keys_sharing_lost");
+    put_bool(b, c->keys_sharing_lost);
+    obj_key(&o, "weakrefs");
+    put_u64(b, c->weakrefs);
+    obj_key(&o, "non_str_keys");
+    put_u64(b, c->non_str_keys);
+
+    obj_key(&o, "plan");
+    sp_buf_puts(b, "[");
+    for (size_t i = 0; i < c->nplan; i++) {
+        const struct sp_plan_step *s = &c->plan[i];
+        elem_sep(b, i, depth + 1);
+        sp_buf_puts(b, "{\"module\": ");
+        put_str(b, s->module);
+        sp_buf_puts(b, ", \"qualname\": ");
+        put_str(b, s->qualname);
+        sp_buf_puts(b, ", \"form\": ");
+        put_str(b, form_name(s->form));
+        sp_buf_puts(b, ", \"names\": ");
+        put_str_array(b, s->names, s->nnames);
+        sp_buf_puts(b, "}");
+    }
+    array_close(b, c->nplan, depth + 1);
+
+    obj_key(&o, "blockers");
+    put_issues(b, c, true, depth + 1);
+    obj_key(&o, "warnings");
+    put_issues(b, c, false, depth + 1);
+    obj_close(&o);
+}
+
+/* ------------------------------------------------------------ report */
+
+void
+sp_report_json(const struct sp_report *r, struct sp_buf *b)
+{
+    struct obj top, census;
+    char python[sizeof(r->python)];
+
+    /* A fixed array filled by someone else: never trust its NUL. */
+    size_t n = strnlen(r->python, sizeof(r->python) - 1);
+    memcpy(python, r->python, n);
+    python[n] = '\0';
+
+    obj_open(&top, b, 1);
+    obj_key(&top, "format");
+    put_str(b, "slotprof-report");
+    obj_key(&top, "version");
+    sp_buf_puts(b, "1");
+    obj_key(&top, "python");
+    put_str(b, python);
+    obj_key(&top, "pid");
+    sp_buf_printf(b, "%d", r->pid);
+    obj_key(&top, "min_instances");
+    put_u64(b, r->min_instances);
+    obj_key(&top, "profiler_bytes");
+    put_u64(b, r->profiler_bytes);
+    obj_key(&top, "censuses");
+    put_u64(b, r->censuses);
+    obj_key(&top, "census_seconds_total");
+    put_fixed(b, r->census_seconds_total, 6);
+
+    obj_key(&top, "census");
+    obj_open(&census, b, 2);
+    obj_key(&census, "trigger");
+    put_str(b, r->chosen.trigger);
+    obj_key(&census, "at_seconds");
+    put_fixed(b, r->chosen.at_seconds, 6);
+    obj_key(&census, "duration_seconds");
+    put_fixed(b, r->chosen.duration_seconds, 6);
+    obj_key(&census, "objects_visited");
+    put_u64(b, r->chosen.objects_visited);
+    obj_close(&census);
+
+    obj_key(&top, "total_savings_bytes");
+    put_u64(b, sp_report_total_savings(r));
+
+    obj_key(&top, "classes");
+    sp_buf_puts(b, "[");
+    for (size_t i = 0; i < r->nclasses; i++) {
+        elem_sep(b, i, 2);
+        put_class(b, &r->classes[i], 3);
+    }
+    array_close(b, r->nclasses, 2);
+    obj_close(&top);
+    sp_buf_puts(b, "\n");
+}

@@ -1,0 +1,654 @@
+/*
+ * report_text.c -- the report a person reads at the end of a run
+ * (layout in docs/report-format.md).
+ *
+ * This file owns the human layout: a three-line summary, a table of the
+ * recommended classes, a one-line account of the others, and for each
+ * class in the table the edit to make, class by class, with the warnings
+ * and blockers behind its verdict.  It is a pure function of the report:
+ * no I/O, no clock, no allocation but the buffer's, so the same report
+ * always reads the same and tests compare whole texts.
+ *
+ * Two rules follow from where the text goes (a terminal, a log):
+ * every string from the program is shown with control bytes replaced by
+ * '?', so a class named "a\033[2J" cannot drive the terminal or break a
+ * line; and numbers are formatted in integers or by hand, never with %f,
+ * whose decimal point follows the host's locale.
+ */
+#include "internal.h"
+
+#include <inttypes.h>           /* PRIu64 */
+#include <stdio.h>              /* snprintf */
+#include <string.h>             /* strlen, strrchr, strnlen, memcpy */
+
+/* Table cells: a class name is at most 40 characters of up to 4 bytes;
+ * a file basename is at most NAME_MAX (255) bytes plus ":line". */
+#define CELL_MAX 320
+#define CLASS_COLUMN_MAX 40
+
+/* ------------------------------------------------------------ numbers */
+
+/* 1234567 -> "1,234,567" */
+static void
+fmt_count(char *out, size_t outlen, uint64_t x)
+{
+    char digits[24];
+    int n = snprintf(digits, sizeof(digits), "%" PRIu64, x);
+    size_t k = 0;
+
+    for (int i = 0; i < n && k + 2 < outlen; i++) {
+        if (i > 0 && (n - i) % 3 == 0) {
+            out[k++] = ',';
+        }
+        out[k++] = digits[i];
+    }
+    out[k] = '\0';
+}
+
+/* total / n with one decimal, rounded half up; "0.0" when n is 0. */
+static void
+fmt_ratio1(char *out, size_t outlen, uint64_t total, uint64_t n)
+{
+    uint64_t tenths = 0;
+
+    if (n > 0) {
+        tenths = total / n * 10 + ((total % n) * 10 + n / 2) / n;
+    }
+    snprintf(out, outlen, "%" PRIu64 ".%" PRIu64, tenths / 10, tenths % 10);
+}
+
+/* Sizes: "512 B", then KiB, MiB, GiB with one decimal.  A value that
+ * rounds up to 1024.0 of a unit is shown in the next one. */
+static void
+fmt_bytes(char *out, size_t outlen, uint64_t x)
+{
+    static const char *const units[] = {"KiB", "MiB", "GiB"};
+    uint64_t div = 1024;
+    size_t u = 0;
+
+    if (x < 1024) {
+        snprintf(out, outlen, "%" PRIu64 " B", x);
+        return;
+    }
+    while (u + 1 < SP_ARRAY_LEN(units) && x >= div * 1024) {
+        div *= 1024;
+        u++;
+    }
+    uint64_t tenths = x / div * 10 + ((x % div) * 10 + div / 2) / div;
+    if (tenths >= 10240 && u + 1 < SP_ARRAY_LEN(units)) {
+        div *= 1024;
+        u++;
+        tenths = x / div * 10 + ((x % div) * 10 + div / 2) / div;
+    }
+    snprintf(out, outlen, "%" PRIu64 ".%" PRIu64 " %s", tenths / 10,
+             tenths % 10, units[u]);
+}
+
+/* As fmt_bytes, with a leading '-' for a negative amount. */
+static void
+fmt_signed_bytes(char *out, size_t outlen, int64_t x)
+{
+    if (x >= 0) {
+        fmt_bytes(out, outlen, (uint64_t)x);
+        return;
+    }
+    if (outlen < 2) {
+        fmt_bytes(out, outlen, 0);
+        return;
+    }
+    out[0] = '-';
+    /* Negate in unsigned arithmetic: -INT64_MIN does not exist. */
+    fmt_bytes(out + 1, outlen - 1, (uint64_t)0 - (uint64_t)x);
+}
+
+/* "48.8 MiB (51,200,000 B)", or just "512 B" below 1 KiB where the
+ * exact figure adds nothing. */
+static void
+put_bytes_exact(struct sp_buf *b, uint64_t x)
+{
+    char human[32], exact[32];
+
+    fmt_bytes(human, sizeof(human), x);
+    if (x < 1024) {
+        sp_buf_puts(b, human);
+        return;
+    }
+    fmt_count(exact, sizeof(exact), x);
+    sp_buf_printf(b, "%s (%s B)", human, exact);
+}
+
+/* x with `decimals` digits after the point, rounded half away from zero;
+ * "?" for a value that is not a real duration (NaN, huge). */
+static void
+fmt_fixed(char *out, size_t outlen, double x, int decimals)
+{
+    uint64_t scale = 1;
+
+    for (int i = 0; i < decimals; i++) {
+        scale *= 10;
+    }
+    if (x != x || x > 9e18 / (double)scale || x < -9e18 / (double)scale) {
+        snprintf(out, outlen, "?");
+        return;
+    }
+    bool neg = x < 0;
+    uint64_t v = (uint64_t)((neg ? -x : x) * (double)scale + 0.5);
+    snprintf(out, outlen, "%s%" PRIu64 ".%0*" PRIu64,
+             neg && v != 0 ? "-" : "", v / scale, decimals, v % scale);
+}
+
+/* ------------------------------------------------------------ strings */
+
+static bool
+is_control(unsigned char c)
+{
+    return c < 0x20 || c == 0x7f;
+}
+
+/* Append s with control bytes shown as '?'. */
+static void
+put_clean(struct sp_buf *b, const char *s)
+{
+    if (s == NULL) {
+        sp_buf_puts(b, "?");
+        return;
+    }
+    while (*s != '\0') {
+        size_t n = 0;
+        while (s[n] != '\0' && !is_control((unsigned char)s[n])) {
+            n++;
+        }
+        sp_buf_append(b, s, n);
+        s += n;
+        if (*s != '\0') {
+            sp_buf_puts(b, "?");
+            s++;
+        }
+    }
+}
+
+/* Columns a UTF-8 string takes, counted as code points (continuation
+ * bytes 10xxxxxx do not start one).  Wide CJK characters take two columns
+ * on a terminal; names made of them misalign the table a little, which a
+ * wcwidth() table would fix at a cost this report does not need. */
+static size_t
+text_width(const char *s)
+{
+    size_t w = 0;
+
+    for (; *s != '\0'; s++) {
+        if (((unsigned char)*s & 0xc0) != 0x80) {
+            w++;
+        }
+    }
+    return w;
+}
+
+/* Copy s into out, control bytes as '?', truncated at a character
+ * boundary if out is too small. */
+static void
+copy_clean(char *out, size_t outlen, const char *s)
+{
+    size_t k = 0;
+
+    for (; *s != '\0' && k + 1 < outlen; s++) {
+        out[k++] = *s;
+        if (is_control((unsigned char)*s)) {
+            out[k - 1] = '?';
+        }
+    }
+    /* Cut inside a UTF-8 sequence: drop its first bytes too. */
+    if (((unsigned char)*s & 0xc0) == 0x80) {
+        while (k > 0 && ((unsigned char)out[k - 1] & 0xc0) == 0x80) {
+            k--;
+        }
+        if (k > 0) {
+            k--;
+        }
+    }
+    if (outlen > 0) {
+        out[k] = '\0';
+    }
+}
+
+/* The last `keep` characters of s (all of s if it is shorter). */
+static const char *
+tail(const char *s, size_t keep)
+{
+    size_t w = text_width(s);
+    const char *p = s;
+
+    while (w > keep) {
+        p++;
+        while (((unsigned char)*p & 0xc0) == 0x80) {
+            p++;
+        }
+        w--;
+    }
+    return p;
+}
+
+/* "module.qualname" for the table, at most CLASS_COLUMN_MAX characters.
+ * A longer name keeps its end -- the class's own name, the part a reader
+ * scans for -- behind a "...": "...ders.models.Order".  The plan section
+ * below the table shows the full name. */
+static void
+fmt_class_cell(char *out, size_t outlen, const struct sp_class *c)
+{
+    const char *mod = c->module ? c->module : "?";
+    const char *qual = c->qualname ? c->qualname : "?";
+    size_t wq = text_width(qual);
+    size_t keep = CLASS_COLUMN_MAX - 3;
+    char tmp[CLASS_COLUMN_MAX * 4 + 8];
+
+    if (text_width(mod) + 1 + wq <= CLASS_COLUMN_MAX) {
+        snprintf(tmp, sizeof(tmp), "%s.%s", mod, qual);
+    }
+    else if (wq >= keep) {
+        snprintf(tmp, sizeof(tmp), "...%s", tail(qual, keep));
+    }
+    else {
+        snprintf(tmp, sizeof(tmp), "...%s.%s", tail(mod, keep - wq - 1),
+                 qual);
+    }
+    copy_clean(out, outlen, tmp);
+}
+
+/* "shop.py:12" (basename only: the table is for scanning), "shop.py"
+ * without a line, "?" without a file. */
+static void
+fmt_where_cell(char *out, size_t outlen, const struct sp_class *c)
+{
+    char base[CELL_MAX - 16];
+
+    if (c->file == NULL) {
+        snprintf(out, outlen, "?");
+        return;
+    }
+    const char *slash = strrchr(c->file, '/');
+    copy_clean(base, sizeof(base), slash ? slash + 1 : c->file);
+    if (c->line > 0) {
+        snprintf(out, outlen, "%s:%d", base, c->line);
+    }
+    else {
+        snprintf(out, outlen, "%s", base);
+    }
+}
+
+static const char *
+verdict_name(enum sp_verdict v)
+{
+    switch (v) {
+    case SP_VERDICT_SAFE:
+        return "safe";
+    case SP_VERDICT_REVIEW:
+        return "review";
+    case SP_VERDICT_BLOCKED:
+        return "blocked";
+    }
+    (void)SP_NEVER(true);
+    return "review";
+}
+
+/* ------------------------------------------------------------ table */
+
+enum {
+    COL_RANK,
+    COL_CLASS,
+    COL_WHERE,
+    COL_INSTANCES,
+    COL_NOW,
+    COL_SLOTTED,
+    COL_SAVING,
+    COL_VERDICT,
+    NCOLS
+};
+
+static const struct {
+    const char *title;
+    bool right;             /* numbers are right-aligned */
+} columns[NCOLS] = {
+    [COL_RANK] = {"rank", true},
+    [COL_CLASS] = {"class", false},
+    [COL_WHERE] = {"where", false},
+    [COL_INSTANCES] = {"instances", true},
+    [COL_NOW] = {"now", true},
+    [COL_SLOTTED] = {"slotted", true},
+    [COL_SAVING] = {"saving", true},
+    [COL_VERDICT] = {"verdict", false},
+};
+
+struct row {
+    char cell[NCOLS][CELL_MAX];
+};
+
+static void
+make_row(struct row *row, size_t rank, const struct sp_class *c)
+{
+    snprintf(row->cell[COL_RANK], CELL_MAX, "%zu", rank);
+    fmt_class_cell(row->cell[COL_CLASS], CELL_MAX, c);
+    fmt_where_cell(row->cell[COL_WHERE], CELL_MAX, c);
+    fmt_count(row->cell[COL_INSTANCES], CELL_MAX, c->instances);
+    fmt_ratio1(row->cell[COL_NOW], CELL_MAX, c->bytes_now, c->instances);
+    fmt_ratio1(row->cell[COL_SLOTTED], CELL_MAX, c->bytes_slotted,
+               c->instances);
+    fmt_signed_bytes(row->cell[COL_SAVING], CELL_MAX, c->savings_bytes);
+    snprintf(row->cell[COL_VERDICT], CELL_MAX, "%s",
+             verdict_name(c->verdict));
+}
+
+static void
+pad(struct sp_buf *b, size_t n)
+{
+    static const char spaces[] = "                                ";
+
+    while (n > 0) {
+        size_t k = n < sizeof(spaces) - 1 ? n : sizeof(spaces) - 1;
+        sp_buf_append(b, spaces, k);
+        n -= k;
+    }
+}
+
+/* One line of the table; the last column is not padded, so no line ends
+ * in spaces. */
+static void
+put_cells(struct sp_buf *b, const char *const cells[NCOLS],
+          const size_t width[NCOLS])
+{
+    for (int i = 0; i < NCOLS; i++) {
+        size_t w = text_width(cells[i]);
+        if (i > 0) {
+            sp_buf_puts(b, "  ");
+        }
+        if (columns[i].right) {
+            pad(b, width[i] - w);
+        }
+        sp_buf_puts(b, cells[i]);
+        if (!columns[i].right && i + 1 < NCOLS) {
+            pad(b, width[i] - w);
+        }
+    }
+    sp_buf_puts(b, "\n");
+}
+
+/* Rows are formatted twice (once to measure, once to print) rather than
+ * kept: top=0 can mean thousands of rows, and a row is a few KiB. */
+static void
+put_table(struct sp_buf *b, const struct sp_report *r, size_t shown)
+{
+    size_t width[NCOLS];
+    const char *cells[NCOLS];
+    struct row row;
+    size_t rank;
+
+    for (int i = 0; i < NCOLS; i++) {
+        width[i] = text_width(columns[i].title);
+        cells[i] = columns[i].title;
+    }
+    rank = 0;
+    for (size_t i = 0; i < r->nclasses && rank < shown; i++) {
+        if (!r->classes[i].recommended) {
+            continue;
+        }
+        make_row(&row, ++rank, &r->classes[i]);
+        for (int j = 0; j < NCOLS; j++) {
+            size_t w = text_width(row.cell[j]);
+            width[j] = w > width[j] ? w : width[j];
+        }
+    }
+    put_cells(b, cells, width);
+    rank = 0;
+    for (size_t i = 0; i < r->nclasses && rank < shown; i++) {
+        if (!r->classes[i].recommended) {
+            continue;
+        }
+        make_row(&row, ++rank, &r->classes[i]);
+        for (int j = 0; j < NCOLS; j++) {
+            cells[j] = row.cell[j];
+        }
+        put_cells(b, cells, width);
+    }
+}
+
+/* ------------------------------------------------------------ plans */
+
+/* A slot name as a Python string literal: 'name'.  Real slot names are
+ * identifiers; the escaping keeps the line valid Python if one is not. */
+static void
+put_py_str(struct sp_buf *b, const char *s)
+{
+    sp_buf_puts(b, "'");
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '\'' || *p == '\\') {
+            sp_buf_printf(b, "\\%c", *p);
+        }
+        else if (is_control(*p)) {
+            sp_buf_printf(b, "\\x%02x", *p);
+        }
+        else {
+            sp_buf_append(b, (const char *)p, 1);
+        }
+    }
+    sp_buf_puts(b, "'");
+}
+
+static void
+put_form(struct sp_buf *b, const struct sp_plan_step *s)
+{
+    switch (s->form) {
+    case SP_FORM_DATACLASS:
+        sp_buf_puts(b, "@dataclass(slots=True)");
+        return;
+    case SP_FORM_EMPTY_SLOTS:
+        sp_buf_puts(b, "__slots__ = ()");
+        return;
+    case SP_FORM_SLOTS:
+        break;
+    default:
+        (void)SP_NEVER(true);
+        break;
+    }
+    sp_buf_puts(b, "__slots__ = (");
+    for (size_t i = 0; i < s->nnames; i++) {
+        if (i > 0) {
+            sp_buf_puts(b, ", ");
+        }
+        put_py_str(b, s->names[i] ? s->names[i] : "");
+    }
+    /* ('a') is a string, not a tuple. */
+    sp_buf_puts(b, s->nnames == 1 ? ",)" : ")");
+}
+
+/* The class a step changes, as the user finds it: its qualname when it
+ * lives in the same module as the profiled class, else module.qualname. */
+static void
+fmt_step_label(char *out, size_t outlen, const struct sp_class *c,
+               const struct sp_plan_step *s)
+{
+    char mod[CELL_MAX], qual[CELL_MAX];
+
+    copy_clean(qual, sizeof(qual), s->qualname ? s->qualname : "?");
+    if (s->module != NULL && c->module != NULL
+        && strcmp(s->module, c->module) == 0) {
+        snprintf(out, outlen, "add to class %s:", qual);
+        return;
+    }
+    copy_clean(mod, sizeof(mod), s->module ? s->module : "?");
+    snprintf(out, outlen, "add to class %s.%s:", mod, qual);
+}
+
+static void
+put_plan(struct sp_buf *b, const struct sp_class *c, size_t rank)
+{
+    char n[32], now[32], slotted[32];
+    char label[CELL_MAX * 2 + 32];
+    size_t label_width = 0;
+
+    sp_buf_printf(b, "#%zu ", rank);
+    put_clean(b, c->module);
+    sp_buf_puts(b, ".");
+    put_clean(b, c->qualname);
+    sp_buf_puts(b, "  (");
+    if (c->file == NULL) {
+        sp_buf_puts(b, "?");
+    }
+    else {
+        put_clean(b, c->file);
+        if (c->line > 0) {
+            sp_buf_printf(b, ":%d", c->line);
+        }
+    }
+    sp_buf_printf(b, ")  %s\n", verdict_name(c->verdict));
+
+    fmt_count(n, sizeof(n), c->instances);
+    fmt_ratio1(now, sizeof(now), c->bytes_now, c->instances);
+    fmt_ratio1(slotted, sizeof(slotted), c->bytes_slotted, c->instances);
+    sp_buf_printf(b, "   %s instance%s, %s -> %s B each, saves ", n,
+                  c->instances == 1 ? "" : "s", now, slotted);
+    if (c->savings_bytes < 0) {
+        char neg[32];
+        fmt_signed_bytes(neg, sizeof(neg), c->savings_bytes);
+        sp_buf_puts(b, neg);
+    }
+    else {
+        put_bytes_exact(b, (uint64_t)c->savings_bytes);
+    }
+    sp_buf_puts(b, "\n");
+
+    /* The edits, their code aligned in one column. */
+    for (size_t i = 0; i < c->nplan; i++) {
+        fmt_step_label(label, sizeof(label), c, &c->plan[i]);
+        size_t w = text_width(label);
+        label_width = w > label_width ? w : label_width;
+    }
+    for (size_t i = 0; i < c->nplan; i++) {
+        fmt_step_label(label, sizeof(label), c, &c->plan[i]);
+        sp_buf_printf(b, "   %s", label);
+        pad(b, label_width - text_width(label) + 2);
+        put_form(b, &c->plan[i]);
+        sp_buf_puts(b, "\n");
+    }
+
+    /* In the order the planner found them: it puts the cause first. */
+    for (size_t i = 0; i < c->nissues; i++) {
+        const struct sp_issue *is = &c->issues[i];
+        sp_buf_puts(b, is->blocks ? "   BLOCKER  " : "   warning  ");
+        put_clean(b, is->code);
+        sp_buf_puts(b, ": ");
+        put_clean(b, is->detail);
+        sp_buf_puts(b, "\n");
+    }
+}
+
+/* ------------------------------------------------------------ report */
+
+static const char *
+plural(uint64_t n, const char *one, const char *many)
+{
+    return n == 1 ? one : many;
+}
+
+static void
+put_header(struct sp_buf *b, const struct sp_report *r)
+{
+    char python[sizeof(r->python)];
+    char at[32], dur[32], visited[32];
+
+    size_t n = strnlen(r->python, sizeof(r->python) - 1);
+    memcpy(python, r->python, n);
+    python[n] = '\0';
+    sp_buf_puts(b, "slotprof report -- CPython ");
+    put_clean(b, python);
+    sp_buf_printf(b, ", pid %d\n", r->pid);
+
+    const char *t = r->chosen.trigger;
+    if (t == NULL) {
+        t = "?";
+    }
+    else if (strcmp(t, "exit") == 0) {
+        t = "at exit";
+    }
+    else if (strcmp(t, "gc") == 0) {
+        t = "after a full collection";
+    }
+    fmt_fixed(at, sizeof(at), r->chosen.at_seconds, 3);
+    fmt_fixed(dur, sizeof(dur), r->chosen.duration_seconds * 1000.0, 1);
+    fmt_count(visited, sizeof(visited), r->chosen.objects_visited);
+    sp_buf_puts(b, "census: ");
+    put_clean(b, t);
+    sp_buf_printf(b, ", %s s after start, %s object%s visited in %s ms; ",
+                  at, visited, r->chosen.objects_visited == 1 ? "" : "s",
+                  dur);
+    if (r->profiler_bytes == 0) {
+        /* sp_alloc_footprint() says 0 when jemalloc cannot tell. */
+        sp_buf_puts(b, "profiler memory unknown\n");
+    }
+    else {
+        char mem[32];
+        fmt_bytes(mem, sizeof(mem), r->profiler_bytes);
+        sp_buf_printf(b, "profiler memory %s\n", mem);
+    }
+}
+
+void
+sp_report_text(const struct sp_report *r, uint64_t top, struct sp_buf *b)
+{
+    uint64_t nrec = 0, below = 0, nosave = 0, other = 0;
+
+    put_header(b, r);
+    if (r->nclasses == 0) {
+        sp_buf_puts(b, "no instances of classes with a __dict__ were "
+                       "alive at the census\n");
+        return;
+    }
+    for (size_t i = 0; i < r->nclasses; i++) {
+        const struct sp_class *c = &r->classes[i];
+        if (c->recommended) {
+            nrec++;
+        }
+        else if (c->instances < r->min_instances) {
+            below++;
+        }
+        else if (c->savings_bytes <= 0) {
+            nosave++;
+        }
+        else {
+            other++;    /* the planner's own reasons; not expected today */
+        }
+    }
+
+    sp_buf_puts(b, "potential saving: ");
+    put_bytes_exact(b, sp_report_total_savings(r));
+    sp_buf_printf(b, " across %" PRIu64 " recommended %s\n", nrec,
+                  plural(nrec, "class", "classes"));
+
+    size_t shown = (top == 0 || top > nrec) ? (size_t)nrec : (size_t)top;
+    if (shown > 0) {
+        sp_buf_puts(b, "\n");
+        put_table(b, r, shown);
+        if (shown < nrec) {
+            uint64_t more = nrec - shown;
+            sp_buf_printf(b, "(%" PRIu64 " more recommended %s in the "
+                          "JSON report)\n", more,
+                          plural(more, "class", "classes"));
+        }
+    }
+
+    sp_buf_printf(b, "\nnot recommended: %" PRIu64 " %s below "
+                  "min_instances=%" PRIu64 ", %" PRIu64 " with no saving",
+                  below, plural(below, "class", "classes"),
+                  r->min_instances, nosave);
+    if (other > 0) {
+        sp_buf_printf(b, ", %" PRIu64 " for other reasons", other);
+    }
+    sp_buf_puts(b, "\n");
+
+    size_t rank = 0;
+    for (size_t i = 0; i < r->nclasses && rank < shown; i++) {
+        if (!r->classes[i].recommended) {
+            continue;
+        }
+        sp_buf_puts(b, "\n");
+        put_plan(b, &r->classes[i], ++rank);
+    }
+}
