@@ -43,7 +43,10 @@ comma := ,
 BUILD := build/cpython-$(PYVERSION)$(VARIANT)
 LIB := $(BUILD)/libslotprof.so
 
-WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wno-missing-field-initializers
+# implicit declarations are errors: with weak Python symbols, a function
+# this CPython lacks would otherwise link and jump to address 0.
+WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wno-missing-field-initializers \
+  -Werror=implicit-function-declaration
 CSTD := -std=c11 -D_GNU_SOURCE
 SANFLAGS := $(if $(SANITIZE),-fsanitize=$(SANITIZE) -fno-omit-frame-pointer,)
 CFLAGS ?= -O2 -g
@@ -85,8 +88,22 @@ $(BUILD)/%.o: profiler/%.c profiler/internal.h profiler/pyapi.h include/slotprof
 	@if [ -s $@.weak ]; then $(OBJCOPY) --weaken-symbols=$@.weak $@.tmp.o $@; \
 	  else cp $@.tmp.o $@; fi && rm -f $@.tmp.o $@.weak
 
-$(LIB): $(LIB_OBJS) profiler/libslotprof.map
-	$(CC) -shared -o $@ $(LIB_OBJS) $(JEMALLOC_PIC) $(SANFLAGS) \
+# A private copy of jemalloc without its constructor: jemalloc initializes
+# lazily on first use (malloc_init_hard), so in processes that are not
+# CPython -- every shell and compiler inheriting LD_PRELOAD -- it never
+# starts (no arena mmaps, no /proc reads).  jemalloc.pic.o's .init_array
+# holds only jemalloc_constructor.
+JEMALLOC_PRIV := build/jemalloc/libjemalloc_private.a
+$(JEMALLOC_PRIV): $(JEMALLOC_PIC)
+	@mkdir -p $(dir $@)
+	@rm -f $@.tmp && cp $(JEMALLOC_PIC) $@.tmp
+	@cd $(dir $@) && ar x $(notdir $@).tmp jemalloc.pic.o && \
+	  $(OBJCOPY) --remove-section=.init_array --remove-section=.rela.init_array \
+	    jemalloc.pic.o && ar r $(notdir $@).tmp jemalloc.pic.o && rm -f jemalloc.pic.o
+	@mv $@.tmp $@
+
+$(LIB): $(LIB_OBJS) profiler/libslotprof.map $(JEMALLOC_PRIV)
+	$(CC) -shared -o $@ $(LIB_OBJS) $(JEMALLOC_PRIV) $(SANFLAGS) \
 	  -Wl,--version-script=profiler/libslotprof.map -Wl,--exclude-libs,ALL \
 	  -Wl,-z,nodelete -lgcc_s -lpthread -ldl -lm
 
@@ -113,10 +130,11 @@ integration:
 	$(PYTHON) tests/integration/run.py $(INTERPRETERS)
 
 check: unit
-	@for p in $(INTERPRETERS); do \
+	@libs=""; for p in $(INTERPRETERS); do \
 	  test -x $$p || { echo "make check: interpreter $$p is missing" >&2; exit 1; }; \
 	  $(MAKE) --no-print-directory -s lib PYTHON=$$p SANITIZE=$(SANITIZE) || exit 1; \
-	done
+	  libs="$$libs $$($(MAKE) --no-print-directory -s lib-path PYTHON=$$p SANITIZE=$(SANITIZE)):$$p"; \
+	done; sh tests/check-symbols.sh $$libs
 	/usr/bin/python3 tests/integration/run.py $(INTERPRETERS)
 
 # ---------------------------------------------------------------- demo

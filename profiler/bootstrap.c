@@ -314,7 +314,7 @@ activate(const char *event, PyObject *args)
 {
     PyObject *type, *value, *tb;
 
-    if (PyInterpreterState_Get() != PyInterpreterState_Main()) {
+    if (sp_interp_current() != PyInterpreterState_Main()) {
         return;         /* a subinterpreter: not ours */
     }
     /* Whatever happens, the program's exception state is as it was. */

@@ -24,6 +24,23 @@
 
 #include "internal.h"           /* uint64_t, bool, sp_* helpers */
 
+/* ------------------------------------------------------------ shims */
+/* Small C-API differences, one shim each, the #if inside (STYLE.md).
+ * Every Python symbol is a weak reference: calling one this interpreter
+ * does not export would jump to address 0, hence
+ * -Werror=implicit-function-declaration and tests/check-symbols.sh. */
+
+/* The interpreter of the calling thread. */
+static inline PyInterpreterState *
+sp_interp_current(void)
+{
+#if PY_VERSION_HEX < 0x03090000
+    return _PyInterpreterState_Get();   /* PyInterpreterState_Get: 3.9+ */
+#else
+    return PyInterpreterState_Get();
+#endif
+}
+
 /* What one live instance costs now, measured from its memory.  */
 struct sp_inst {
     uint64_t bytes;         /* all blocks the instance owns, allocator-rounded
