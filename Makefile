@@ -118,10 +118,12 @@ CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubu
 
 $(UNIT_BUILD)/obj/%.o: profiler/%.c profiler/internal.h
 	@mkdir -p $(dir $@)
-	$(CC) $(UNIT_CFLAGS) -c $< -o $@
+	@echo "  CC (unit) $<"
+	@$(CC) $(UNIT_CFLAGS) -c $< -o $@
 
 $(UNIT_BUILD)/check_%: tests/unit/check_%.c $(UNIT_OBJS)
-	$(CC) $(UNIT_CFLAGS) -o $@ $< $(UNIT_OBJS) $(CHECK_LIBS) $(SANFLAGS)
+	@echo "  LD $@"
+	@$(CC) $(UNIT_CFLAGS) -o $@ $< $(UNIT_OBJS) $(CHECK_LIBS) $(SANFLAGS)
 
 unit: $(UNIT_BINS)
 	@fail=0; for t in $(UNIT_BINS); do $$t || fail=1; done; exit $$fail

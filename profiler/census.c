@@ -210,7 +210,11 @@ visit(PyObject *op, void *arg)
     sp_pyver.measure(op, &inst, on_name, &ctx);
     k->instances++;
     k->bytes += inst.bytes;
-    k->materialized += inst.materialized;
+    /* A dict that still shares the class's keys was made by reading
+     * __dict__ / vars(); one with keys of its own was made by CPython
+     * itself (more than SHARED_KEYS_MAX_SIZE names, deletions, odd
+     * insertion order), which slots do not care about. */
+    k->materialized += inst.materialized && !inst.unshared;
     k->unshared += inst.unshared;
     k->weakrefs += inst.weakref;
     k->non_str_keys += ctx.non_str;
@@ -250,6 +254,7 @@ sp_census_run(const struct sp_config *cfg, const char *trigger)
     struct census c;
     memset(&c, 0, sizeof(c));
 
+    sp_model_set_pool_size(sp_pyver.pool_size);
     uint64_t visited = sp_pyver.visit_objects(visit, &c);
     if (c.failed) {
         sp_log("out of memory during a census; it is skipped");

@@ -187,6 +187,22 @@ node_find(struct nodes *ns, PyTypeObject *tp)
     return -1;
 }
 
+/* functools.cached_property (a C type nowhere; a Python class in
+ * functools). */
+static bool
+is_cached_property(PyObject *v)
+{
+    PyTypeObject *vt = Py_TYPE(v);
+    if (strcmp(vt->tp_name, "cached_property") != 0
+        && strcmp(vt->tp_name, "functools.cached_property") != 0) {
+        return false;
+    }
+    PyObject *m = (vt->tp_flags & Py_TPFLAGS_HEAPTYPE)
+                      ? own_item(vt, "__module__") : NULL;
+    return m == NULL || !PyUnicode_Check(m)
+           || PyUnicode_CompareWithASCIIString(m, "functools") == 0;
+}
+
 /* Names in a class's own dict that some instance also carries: declaring
  * them as slots raises ValueError (typeobject.c, type_new: "conflicts
  * with class variable"), or hides a default. */
@@ -208,6 +224,9 @@ collect_class_vars(struct node *d, struct sp_census_class *cls, size_t n)
             if (v == NULL) {
                 PyErr_Clear();
                 continue;
+            }
+            if (is_cached_property(v)) {
+                continue;   /* its own blocker says what is wrong */
             }
             char *name = copy_str(key);
             if (name == NULL) {
@@ -554,15 +573,7 @@ check_cached_property(struct sp_class *c, PyTypeObject *tp)
             continue;
         }
         while (PyDict_Next(b->tp_dict, &pos, &key, &v)) {
-            PyTypeObject *vt = Py_TYPE(v);
-            if (strcmp(vt->tp_name, "cached_property") != 0
-                && strcmp(vt->tp_name, "functools.cached_property") != 0) {
-                continue;
-            }
-            PyObject *m = (vt->tp_flags & Py_TPFLAGS_HEAPTYPE)
-                              ? own_item(vt, "__module__") : NULL;
-            if (m != NULL && PyUnicode_Check(m)
-                && PyUnicode_CompareWithASCIIString(m, "functools") != 0) {
+            if (!is_cached_property(v)) {
                 continue;
             }
             const char *kn = PyUnicode_Check(key) ? PyUnicode_AsUTF8(key)
@@ -664,7 +675,7 @@ static bool
 fill_class(struct sp_class *c, struct sp_census_class *k)
 {
     c->instances = k->instances;
-    c->bytes_now = k->bytes;
+    c->bytes_now = sp_model_bytes(k->bytes);
     c->dicts_materialized = k->materialized;
     c->dicts_unshared = k->unshared;
     c->weakrefs = k->weakrefs;
@@ -776,16 +787,18 @@ sp_classinfo_report(struct sp_census_class *cls, size_t n,
             c->bytes_slotted = c->bytes_now;
         }
         else if (bb->tp_itemsize != 0) {
-            c->bytes_slotted = cls[i].var_slotted[out[i].add_weakref];
+            c->bytes_slotted =
+                sp_model_bytes(cls[i].var_slotted[out[i].add_weakref]);
         }
         else {
-            c->bytes_slotted =
+            c->bytes_slotted = sp_model_bytes(
                 c->instances * sp_pyver.slotted_bytes(bb, 0, out[i].nslots,
-                                                      out[i].add_weakref);
+                                                      out[i].add_weakref));
         }
         c->savings_bytes = (int64_t)c->bytes_now - (int64_t)c->bytes_slotted;
-        c->recommended =
-            c->instances >= cfg->min_instances && c->savings_bytes > 0;
+        c->recommended = c->instances >= cfg->min_instances
+                         && c->savings_bytes > 0
+                         && c->verdict != SP_VERDICT_BLOCKED;
     }
     sp_report_sort(r);
     ok = true;

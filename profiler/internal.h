@@ -281,4 +281,13 @@ int sp_sourceloc_class_line(const char *path, const char *qualname);
  * chunk size above (request2size: n + 8 rounded up to 16, at least 32). */
 uint64_t sp_model_block(uint64_t n);
 
+/* Costs: what a block really takes, its block plus its share of the
+ * pymalloc pool it lives in, in units of 1/256 byte. */
+#define SP_COST_SHIFT 8
+/* The pymalloc pool size of the running CPython (backend's pool_size). */
+void sp_model_set_pool_size(uint64_t bytes);
+uint64_t sp_model_cost(uint64_t n);
+/* Cost units to whole bytes, rounded to nearest. */
+uint64_t sp_model_bytes(uint64_t cost);
+
 #endif /* SLOTPROF_INTERNAL_H */

@@ -235,13 +235,13 @@ assign_names(const struct sp_report *r, const struct sp_plan_in *in,
 }
 
 static bool
-all_fields(const struct sp_pnode *node, const struct names *l,
+all_fields(const struct sp_pnode *node, char *const *names, size_t n,
            const char **missing)
 {
-    for (size_t i = 0; i < l->n; i++) {
-        if (strcmp(l->v[i], WEAKREF_NAME) != 0
-            && !in_list(node->fields, node->nfields, l->v[i])) {
-            *missing = l->v[i];
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(names[i], WEAKREF_NAME) != 0
+            && !in_list(node->fields, node->nfields, names[i])) {
+            *missing = names[i];
             return false;
         }
     }
@@ -316,20 +316,33 @@ plan_class(struct sp_report *r, const struct sp_plan_in *in, size_t i,
             }
             continue;
         }
+        /* A name a more basic class of this MRO declares already is not
+         * declared again (a second slot would shadow the first and waste
+         * 8 bytes); that only happens when the plan is blocked anyway
+         * (a lay-out conflict). */
+        struct names own = {0};
+        for (size_t a = 0; a < l->n; a++) {
+            if (!in_list(all.v, all.n, l->v[a]) && !names_add(&own, l->v[a])) {
+                sp_free(own.v);
+                goto fail;
+            }
+        }
         struct sp_plan_step *st = &c->plan[c->nplan++];
         st->module = sp_strdup(node->module);
         st->qualname = sp_strdup(node->qualname);
-        st->names = copy_names(l);
-        st->nnames = l->n;
+        st->names = copy_names(&own);
+        st->nnames = own.n;
+        sp_free(own.v);
+        l = NULL;       /* from here on, the step's own names */
         if (st->module == NULL || st->qualname == NULL || st->names == NULL) {
             goto fail;
         }
         const char *missing = NULL;
-        if (in->base_varsize[i] && l->n == 0) {
+        if (in->base_varsize[i] && st->nnames == 0) {
             st->form = SP_FORM_EMPTY_SLOTS;
         }
         else if (node->dataclass && in->dataclass_slots_ok
-                 && all_fields(node, l, &missing)) {
+                 && all_fields(node, st->names, st->nnames, &missing)) {
             st->form = SP_FORM_DATACLASS;
         }
         else {
@@ -351,7 +364,7 @@ plan_class(struct sp_report *r, const struct sp_plan_in *in, size_t i,
                 "instances keep a __dict__", node->module, node->qualname)) {
             goto fail;
         }
-        if (!chained && l->n > 0
+        if (!chained && d->per_node[k].n > 0
             && !sp_class_add_issue(
                 c, "layout-conflict", true,
                 "%s.%s would declare non-empty slots but is not on the "
@@ -359,8 +372,8 @@ plan_class(struct sp_report *r, const struct sp_plan_in *in, size_t i,
                 "conflict'", node->module, node->qualname, c->qualname)) {
             goto fail;
         }
-        for (size_t a = 0; a < l->n; a++) {
-            const char *n = l->v[a];
+        for (size_t a = 0; a < st->nnames; a++) {
+            const char *n = st->names[a];
             if (!names_add(&all, n)) {
                 goto fail;
             }
@@ -446,11 +459,28 @@ plan_class(struct sp_report *r, const struct sp_plan_in *in, size_t i,
             goto fail;
         }
     }
-    c->suggested_slots = copy_names(&all);
+    /* The instance's slots in first-seen order, then names declared for
+     * other classes' sake that these instances never set, __weakref__
+     * last. */
+    struct names order = {0};
+    bool ordered = true;
+    for (size_t a = 0; a < c->nattrs && ordered; a++) {
+        ordered = !in_list(all.v, all.n, c->attrs[a].name)
+                  || names_add(&order, c->attrs[a].name);
+    }
+    for (size_t a = 0; a < all.n && ordered; a++) {
+        ordered = strcmp(all.v[a], WEAKREF_NAME) == 0
+                  || names_add(&order, all.v[a]);
+    }
+    if (ordered && in_list(all.v, all.n, WEAKREF_NAME)) {
+        ordered = names_add(&order, WEAKREF_NAME);
+    }
+    c->suggested_slots = ordered ? copy_names(&order) : NULL;
+    c->nsuggested = order.n;
+    sp_free(order.v);
     if (c->suggested_slots == NULL) {
         goto fail;
     }
-    c->nsuggested = all.n;
 
     c->verdict = SP_VERDICT_SAFE;
     for (size_t k = 0; k < c->nissues; k++) {

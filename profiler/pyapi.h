@@ -43,8 +43,9 @@ sp_interp_current(void)
 
 /* What one live instance costs now, measured from its memory.  */
 struct sp_inst {
-    uint64_t bytes;         /* all blocks the instance owns, allocator-rounded
-                               (sp_model_block): object incl. GC header and
+    uint64_t bytes;         /* cost of all blocks the instance owns, in
+                               1/256 B (sp_model_cost: allocator rounding
+                               and pool share): object incl. GC header and
                                pre-header, inline values, values array, dict
                                object, unshared keys.  Shared keys and the
                                type itself are not counted. */
@@ -65,6 +66,8 @@ typedef int (*sp_visit_fn)(PyObject *op, void *arg);
 
 struct sp_pyver {
     const char *name;                   /* "3.12" */
+    uint64_t pool_size;                 /* pymalloc POOL_SIZE (obmalloc.c):
+                                           4096 on 3.8/3.9, 16384 after */
 
     /* Visit every GC-tracked object of the main interpreter, including
      * the permanent generation (gc.freeze()).  Reads the GC lists only:
@@ -83,7 +86,7 @@ struct sp_pyver {
      * class of its MRO) declared __slots__: base is the nearest type in the
      * layout chain (tp_base) that has no __dict__; nslots names are added
      * on top of it, plus __weakref__ if add_weakref; nitems variable items
-     * as reported by measure().  Rounded like sp_model_block. */
+     * as reported by measure().  A cost, like sp_inst.bytes. */
     uint64_t (*slotted_bytes)(PyTypeObject *base, uint64_t nitems,
                               uint64_t nslots, bool add_weakref);
 
@@ -109,13 +112,13 @@ struct sp_census_name {
 struct sp_census_class {
     PyTypeObject *tp;
     uint64_t instances;
-    uint64_t bytes;
+    uint64_t bytes;         /* cost units (1/256 B) */
     uint64_t materialized;
     uint64_t unshared;
     uint64_t weakrefs;
     uint64_t non_str_keys;
     uint64_t max_nitems;    /* var-sized bases: largest Py_SIZE seen */
-    uint64_t var_slotted[2];/* var-sized: sum of slotted bytes without /
+    uint64_t var_slotted[2];/* var-sized: sum of slotted costs without /
                                with __weakref__, nslots = 0 */
     struct sp_census_name *names;
     size_t nnames;

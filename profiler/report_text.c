@@ -373,6 +373,18 @@ put_cells(struct sp_buf *b, const char *const cells[NCOLS],
 
 /* Rows are formatted twice (once to measure, once to print) rather than
  * kept: top=0 can mean thousands of rows, and a row is a few KiB. */
+/* A row of the table: the recommended classes, and the blocked ones that
+ * would qualify but for their blockers, ranked with the others, so the
+ * biggest class shows up with the reason it cannot take slots.  Only the
+ * recommended ones count in the potential saving. */
+static bool
+listed(const struct sp_report *r, const struct sp_class *c)
+{
+    return c->recommended
+           || (c->verdict == SP_VERDICT_BLOCKED
+               && c->instances >= r->min_instances && c->savings_bytes > 0);
+}
+
 static void
 put_table(struct sp_buf *b, const struct sp_report *r, size_t shown)
 {
@@ -387,7 +399,7 @@ put_table(struct sp_buf *b, const struct sp_report *r, size_t shown)
     }
     rank = 0;
     for (size_t i = 0; i < r->nclasses && rank < shown; i++) {
-        if (!r->classes[i].recommended) {
+        if (!listed(r, &r->classes[i])) {
             continue;
         }
         make_row(&row, ++rank, &r->classes[i]);
@@ -399,7 +411,7 @@ put_table(struct sp_buf *b, const struct sp_report *r, size_t shown)
     put_cells(b, cells, width);
     rank = 0;
     for (size_t i = 0; i < r->nclasses && rank < shown; i++) {
-        if (!r->classes[i].recommended) {
+        if (!listed(r, &r->classes[i])) {
             continue;
         }
         make_row(&row, ++rank, &r->classes[i]);
@@ -593,7 +605,7 @@ put_header(struct sp_buf *b, const struct sp_report *r)
 void
 sp_report_text(const struct sp_report *r, uint64_t top, struct sp_buf *b)
 {
-    uint64_t nrec = 0, below = 0, nosave = 0, other = 0;
+    uint64_t nrec = 0, nlisted = 0, below = 0, nosave = 0, blocked = 0;
 
     put_header(b, r);
     if (r->nclasses == 0) {
@@ -603,6 +615,7 @@ sp_report_text(const struct sp_report *r, uint64_t top, struct sp_buf *b)
     }
     for (size_t i = 0; i < r->nclasses; i++) {
         const struct sp_class *c = &r->classes[i];
+        nlisted += listed(r, c);
         if (c->recommended) {
             nrec++;
         }
@@ -613,7 +626,7 @@ sp_report_text(const struct sp_report *r, uint64_t top, struct sp_buf *b)
             nosave++;
         }
         else {
-            other++;    /* the planner's own reasons; not expected today */
+            blocked++;
         }
     }
 
@@ -622,14 +635,15 @@ sp_report_text(const struct sp_report *r, uint64_t top, struct sp_buf *b)
     sp_buf_printf(b, " across %" PRIu64 " recommended %s\n", nrec,
                   plural(nrec, "class", "classes"));
 
-    size_t shown = (top == 0 || top > nrec) ? (size_t)nrec : (size_t)top;
+    size_t shown =
+        (top == 0 || top > nlisted) ? (size_t)nlisted : (size_t)top;
     if (shown > 0) {
         sp_buf_puts(b, "\n");
         put_table(b, r, shown);
-        if (shown < nrec) {
-            uint64_t more = nrec - shown;
-            sp_buf_printf(b, "(%" PRIu64 " more recommended %s in the "
-                          "JSON report)\n", more,
+        if (shown < nlisted) {
+            uint64_t more = nlisted - shown;
+            sp_buf_printf(b, "(%" PRIu64 " more %s with a saving not shown; "
+                          "top=0 shows all)\n", more,
                           plural(more, "class", "classes"));
         }
     }
@@ -638,14 +652,14 @@ sp_report_text(const struct sp_report *r, uint64_t top, struct sp_buf *b)
                   "min_instances=%" PRIu64 ", %" PRIu64 " with no saving",
                   below, plural(below, "class", "classes"),
                   r->min_instances, nosave);
-    if (other > 0) {
-        sp_buf_printf(b, ", %" PRIu64 " for other reasons", other);
+    if (blocked > 0) {
+        sp_buf_printf(b, ", %" PRIu64 " blocked", blocked);
     }
     sp_buf_puts(b, "\n");
 
     size_t rank = 0;
     for (size_t i = 0; i < r->nclasses && rank < shown; i++) {
-        if (!r->classes[i].recommended) {
+        if (!listed(r, &r->classes[i])) {
             continue;
         }
         sp_buf_puts(b, "\n");

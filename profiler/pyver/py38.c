@@ -30,7 +30,7 @@
  * internals. */
 #define Py_BUILD_CORE 1
 
-#include "pyapi.h"              /* struct sp_pyver, sp_model_block;
+#include "pyapi.h"              /* struct sp_pyver, sp_model_cost;
                                    PyGC_Head (Include/cpython/objimpl.h) */
 
 #include "pycore_pymem.h"       /* struct _gc_runtime_state, NUM_GENERATIONS */
@@ -232,7 +232,7 @@ dict_bytes(PyTypeObject *tp, PyDictObject *mp, struct sp_inst *out,
            sp_name_fn name_fn, void *arg)
 {
     PyTypeObject *dtp = Py_TYPE(mp);
-    uint64_t bytes = sp_model_block(object_request(dtp, 0));
+    uint64_t bytes = sp_model_cost(object_request(dtp, 0));
     const struct keys *dk = (const struct keys *)mp->ma_keys;
     if (SP_NEVER(dk == NULL) || dk->dk_size < DICT_MINSIZE) {
         return bytes;           /* empty_keys_struct: nothing stored */
@@ -245,13 +245,13 @@ dict_bytes(PyTypeObject *tp, PyDictObject *mp, struct sp_inst *out,
     }
 
     /* Objects/dictobject.c new_keys_object: the keys block. */
-    uint64_t keys_block = sp_model_block(
+    uint64_t keys_block = sp_model_cost(
         sizeof(struct keys)
         + (uint64_t)dk->dk_size * index_width(dk->dk_size)
         + (uint64_t)usable * sizeof(struct keyentry));
 
     if (mp->ma_values != NULL) {
-        bytes += sp_model_block((uint64_t)usable * sizeof(PyObject *));
+        bytes += sp_model_cost((uint64_t)usable * sizeof(PyObject *));
         if ((tp->tp_flags & Py_TPFLAGS_HEAPTYPE)
             && (const void *)((PyHeapTypeObject *)tp)->ht_cached_keys
                != (const void *)dk
@@ -288,7 +288,7 @@ measure(PyObject *op, struct sp_inst *out, sp_name_fn name_fn, void *arg)
         Py_ssize_t size = Py_SIZE(op);
         out->nitems = (uint64_t)(size < 0 ? -size : size);
     }
-    out->bytes = sp_model_block(object_request(tp, out->nitems));
+    out->bytes = sp_model_cost(object_request(tp, out->nitems));
 
     /* Objects/weakrefobject.c: the list head at tp_weaklistoffset is
      * non-NULL exactly while a weak reference or proxy to op exists. */
@@ -335,7 +335,7 @@ slotted_bytes(PyTypeObject *base, uint64_t nitems, uint64_t nslots,
         size += (nitems + 1) * (uint64_t)base->tp_itemsize;
         size = (size + SIZEOF_VOID_P - 1) & ~(uint64_t)(SIZEOF_VOID_P - 1);
     }
-    return sp_model_block(sizeof(PyGC_Head) + size);
+    return sp_model_cost(sizeof(PyGC_Head) + size);
 }
 
 /* Objects/dictobject.c _PyObjectDict_SetItem: once an instance's split
@@ -354,6 +354,7 @@ keys_sharing_lost(PyTypeObject *tp)
 
 const struct sp_pyver sp_pyver = {
     .name = "3.8",
+    .pool_size = 4096,          /* POOL_SIZE = SYSTEM_PAGE_SIZE, obmalloc.c */
     .visit_objects = visit_objects,
     .type_has_dict = type_has_dict,
     .measure = measure,

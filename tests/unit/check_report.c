@@ -586,7 +586,7 @@ START_TEST(test_text_top_cut)
         "\n"
         "rank  class  where  instances    now  slotted    saving  verdict\n"
         "   1  a.A    ?          1,000  200.0    100.0  97.7 KiB  safe\n"
-        "(2 more recommended classes in the JSON report)\n"
+        "(2 more classes with a saving not shown; top=0 shows all)\n"
         "\n"
         "not recommended: 1 class below min_instances=100, 1 with no saving\n"
         "\n"
@@ -611,7 +611,7 @@ START_TEST(test_text_top_all)
     assert_text(&big, all.data);
     ck_assert_ptr_nonnull(strstr(all.data, "\n   3  b.C "));
     ck_assert_ptr_nonnull(strstr(all.data, "\n#3 b.C  (?)  safe\n"));
-    ck_assert_ptr_null(strstr(all.data, "more recommended"));
+    ck_assert_ptr_null(strstr(all.data, "more class"));
     ck_assert_ptr_null(strstr(all.data, "Small"));
     sp_buf_free(&all);
     sp_buf_free(&big);
@@ -619,13 +619,13 @@ START_TEST(test_text_top_all)
     /* top equal to the count: nothing is cut. */
     sp_buf_init(&all);
     sp_report_text(r, 3, &all);
-    ck_assert_ptr_null(strstr(all.data, "more recommended"));
+    ck_assert_ptr_null(strstr(all.data, "more class"));
     sp_buf_free(&all);
     /* One fewer: a singular "class". */
     sp_buf_init(&all);
     sp_report_text(r, 2, &all);
-    ck_assert_ptr_nonnull(strstr(all.data, "\n(1 more recommended class "
-                                           "in the JSON report)\n"));
+    ck_assert_ptr_nonnull(strstr(all.data, "\n(1 more class with a saving "
+                                           "not shown; top=0 shows all)\n"));
     sp_buf_free(&all);
     sp_report_free(r);
 }
@@ -715,6 +715,35 @@ START_TEST(test_text_negative_saving_in_table)
     text_line(r, 20, 6, line, sizeof(line));
     ck_assert_str_eq(line, "   1  m.C    ?          1,000  48.0     64.0  "
                            "-15.6 KiB  safe");
+    sp_report_free(r);
+}
+END_TEST
+
+START_TEST(test_text_blocked_listed_not_counted)
+{
+    /* A blocked class with a saving is ranked in the table with its
+     * verdict, but the potential saving counts only recommended ones. */
+    struct sp_report *r = new_report(2);
+    char line[200];
+    struct sp_buf b;
+
+    set_class(&r->classes[0], "m", "Big", 1000, 96000, 48000);
+    r->classes[0].verdict = SP_VERDICT_BLOCKED;
+    r->classes[0].recommended = false;
+    add_issue(&r->classes[0], "class-variable", "'x' is a class variable",
+              true);
+    set_class(&r->classes[1], "m", "Small", 1000, 64000, 48000);
+    text_line(r, 20, 6, line, sizeof(line));
+    ck_assert_str_eq(line, "   1  m.Big    ?          1,000  96.0     48.0  "
+                           "46.9 KiB  blocked");
+    sp_buf_init(&b);
+    sp_report_text(r, 20, &b);
+    ck_assert_ptr_nonnull(strstr(b.data, "potential saving: 15.6 KiB "
+                                         "(16,000 B) across 1 recommended "
+                                         "class\n"));
+    ck_assert_ptr_nonnull(strstr(b.data, ", 0 with no saving, 1 blocked\n"));
+    ck_assert_ptr_nonnull(strstr(b.data, "#1 m.Big  (?)  blocked\n"));
+    sp_buf_free(&b);
     sp_report_free(r);
 }
 END_TEST
@@ -882,6 +911,7 @@ report_suite(void)
     tcase_add_test(tc, test_text_empty);
     tcase_add_test(tc, test_text_human_bytes);
     tcase_add_test(tc, test_text_negative_saving_in_table);
+    tcase_add_test(tc, test_text_blocked_listed_not_counted);
     tcase_add_test(tc, test_text_class_column);
     tcase_add_test(tc, test_text_where_and_trigger);
     tcase_add_test(tc, test_text_control_chars);
