@@ -1,0 +1,908 @@
+#!/usr/bin/python3
+"""Integration tests: real programs under libslotprof, every interpreter.
+
+    /usr/bin/python3 tests/integration/run.py INTERP [INTERP ...]
+        [-k SUBSTRING] [-j JOBS] [--rss-only] [--keep]
+
+For each interpreter the library path comes from
+`make -s lib-path PYTHON=INTERP` (run from the repository root).  Then:
+
+  shape/*      a shape program (tests/integration/shapes/) runs under the
+               library; the JSON report must say exactly what we expect:
+               instance counts, suggested __slots__ in first-seen order,
+               the hierarchy plan, verdict, blocker and warning codes.
+  accuracy/*   the ground truth: the same shape runs twice more WITHOUT
+               the library, in fresh processes, once with the dict-carrying
+               classes and once with their slotted twins, measuring the
+               resident-set growth per instance.  The profiler's
+               savings_bytes / instances must be within max(5 %, 8 B) of
+               measured(dict) - measured(slots).  The table also goes to
+               build/accuracy.txt.
+  host/*       the library must not change what a program does: stdout,
+               stderr and exit status with and without it, non-Python
+               processes, bad options, the wrong CPython version, an
+               unwritable output path, %p in the path, atomic writes.
+  example/*    examples/shop.py under the library.
+
+One line per test: `PASS|FAIL <version> <test> [details]`, then the
+closing line `N passed, M failed`; exit status 1 if anything failed.
+Standard library only: this runs under the system python3.
+"""
+import argparse
+import concurrent.futures
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+SHAPES = os.path.join(HERE, "shapes")
+HOSTPROG = os.path.join(HERE, "hostprog.py")
+SHOP = os.path.join(ROOT, "examples", "shop.py")
+ACCURACY_TXT = os.path.join(ROOT, "build", "accuracy.txt")
+
+TIMEOUT = 120           # seconds, every child process
+N = 200000              # instances per shape (RSS: page size negligible)
+N40 = 100000            # the 40-attribute shape
+N_BLOCKERS = 300        # the blocker/review shapes: no RSS measurement
+TOL_FRACTION = 0.05
+TOL_BYTES = 8.0
+
+
+# ---------------------------------------------------------------- helpers
+
+def base_env():
+    """The environment of every child, without any profiler setting."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("LD_PRELOAD", "SLOTPROF_OPTIONS", "PYTHONPATH",
+                        "PYTHONSTARTUP", "PYTHONHOME", "PYTHONMALLOC",
+                        "PYTHONTRACEMALLOC", "PYTHONWARNINGS")}
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    env["PYTHONHASHSEED"] = "0"
+    return env
+
+
+def lib_env(lib, options):
+    env = base_env()
+    env["LD_PRELOAD"] = lib
+    if options is not None:
+        env["SLOTPROF_OPTIONS"] = options
+    return env
+
+
+class Proc:
+    """What a finished child did."""
+
+    def __init__(self, argv, rc, out, err, seconds):
+        self.argv = argv
+        self.rc = rc
+        self.out = out
+        self.err = err
+        self.seconds = seconds
+
+    def brief(self):
+        err = self.err.decode("utf-8", "replace").strip()
+        if len(err) > 600:
+            err = "..." + err[-600:]
+        return "rc=%s stderr=%r" % (self.rc, err)
+
+
+def run_child(argv, env, cwd=None):
+    t0 = time.monotonic()
+    try:
+        p = subprocess.run(argv, env=env, cwd=cwd, stdin=subprocess.DEVNULL,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           timeout=TIMEOUT)
+        rc, out, err = p.returncode, p.stdout, p.stderr
+    except subprocess.TimeoutExpired as e:
+        rc = "timeout"
+        out = e.stdout or b""
+        err = (e.stderr or b"") + b"\n[killed after %d s]" % TIMEOUT
+    return Proc(argv, rc, out, err, time.monotonic() - t0)
+
+
+class Failure(Exception):
+    """A test's verdict: the message says expected vs got."""
+
+
+def check(cond, msg):
+    if not cond:
+        raise Failure(msg)
+
+
+def expect_eq(what, expected, got):
+    if expected != got:
+        raise Failure("%s: expected %r, got %r" % (what, expected, got))
+
+
+class Mismatches:
+    """Collects every mismatch of one test, so one FAIL line tells all."""
+
+    def __init__(self):
+        self.items = []
+
+    def eq(self, what, expected, got):
+        if expected != got:
+            self.items.append("%s: expected %r, got %r"
+                              % (what, expected, got))
+
+    def true(self, cond, msg):
+        if not cond:
+            self.items.append(msg)
+
+    def raise_if_any(self):
+        if self.items:
+            raise Failure("; ".join(self.items))
+
+
+# ---------------------------------------------------------------- the JSON
+# The report mirrors struct sp_report / sp_class (profiler/internal.h);
+# the accessors below are the only code that knows its key names.
+
+def report_classes(report):
+    return report.get("classes", [])
+
+
+def find_class(report, qualname, module="__main__"):
+    for c in report_classes(report):
+        if c.get("qualname") == qualname and c.get("module") == module:
+            return c
+    return None
+
+
+def codes(c, key):
+    return [i.get("code") for i in c.get(key) or []]
+
+
+def plan_of(c):
+    return [(s.get("qualname"), s.get("form"), list(s.get("names") or []))
+            for s in c.get("plan") or []]
+
+
+def per_instance_saving(c):
+    n = c.get("instances") or 0
+    return c.get("savings_bytes", 0) / n if n else float("nan")
+
+
+# ---------------------------------------------------------------- interps
+
+class Interp:
+    def __init__(self, path):
+        self.path = path
+        self.version = None
+        self.vinfo = None
+        self.lib = None
+        self.build_error = None
+
+    def label(self):
+        return self.version or self.path
+
+
+def probe(interp):
+    p = run_child([interp.path, "-c",
+                   "import sys; print(sys.version.split()[0])"], base_env())
+    if p.rc != 0:
+        interp.build_error = "cannot run interpreter: " + p.brief()
+        return
+    interp.version = p.out.decode().strip()
+    interp.vinfo = tuple(int(x) for x in
+                         re.match(r"(\d+)\.(\d+)\.(\d+)",
+                                  interp.version).groups())
+
+
+def build_lib(interp):
+    p = run_child(["make", "-s", "lib-path", "PYTHON=" + interp.path],
+                  os.environ.copy(), cwd=ROOT)
+    lines = p.out.decode("utf-8", "replace").strip().splitlines()
+    if p.rc != 0 or not lines or not os.path.isfile(lines[-1].strip()):
+        err = (p.out + p.err).decode("utf-8", "replace").strip()
+        interp.build_error = "make lib-path failed: " + err[-800:]
+        return
+    interp.lib = os.path.abspath(lines[-1].strip())
+
+
+# ---------------------------------------------------------------- shapes
+
+def run_shape_profiled(interp, shape, n, tmp, options_extra=""):
+    """Run a shape under the library; return (Proc, report or None)."""
+    out = os.path.join(tmp, "r.json")
+    opts = "output=%s,text=none%s" % (out, options_extra)
+    p = run_child([interp.path, os.path.join(SHAPES, shape + ".py"), str(n)],
+                  lib_env(interp.lib, opts), cwd=tmp)
+    check(p.rc == 0, "%s under the library: %s" % (shape, p.brief()))
+    check(p.err == b"", "stderr not empty under the library: " + p.brief())
+    check(os.path.exists(out), "no JSON report written")
+    with open(out) as f:
+        try:
+            report = json.load(f)
+        except ValueError as e:
+            raise Failure("JSON report does not parse: %s" % e)
+    return p, report
+
+
+def measure_rss(interp, shape, n, slotted):
+    p = run_child([interp.path, os.path.join(SHAPES, shape + ".py"), str(n),
+                   "rss-slots" if slotted else "rss"], base_env(), cwd=SHAPES)
+    check(p.rc == 0, "RSS run of %s failed: %s" % (shape, p.brief()))
+    return json.loads(p.out.decode().strip().splitlines()[-1])[
+        "bytes_per_instance"]
+
+
+def shape_keys(interp, shape, n):
+    p = run_child([interp.path, os.path.join(SHAPES, shape + ".py"), str(n),
+                   "keys"], base_env(), cwd=SHAPES)
+    check(p.rc == 0, "keys run of %s failed: %s" % (shape, p.brief()))
+    return json.loads(p.out.decode().strip().splitlines()[-1])
+
+
+class Expect:
+    """What the report must say about one class."""
+
+    def __init__(self, qualname, instances, slots, verdict="safe",
+                 blockers=(), warnings=(), plan=None, recommended=None,
+                 module="__main__"):
+        self.qualname = qualname
+        self.module = module
+        self.instances = instances
+        self.slots = slots          # list, or f(keys run) -> list
+        self.verdict = verdict
+        self.blockers = list(blockers)
+        self.warnings = list(warnings)
+        self.plan = plan            # [(qualname, form, names)] or None
+        self.recommended = recommended
+
+
+def own_plan(name, slots, form="slots"):
+    return [(name, form, list(slots))]
+
+
+def expectations(shape, v):
+    """{shape: (n, [Expect], [accuracy class qualnames])} for version v."""
+    new_dicts = v >= (3, 11)        # dicts materialize only on demand
+    dc_form = "dataclass" if v >= (3, 10) else "slots"
+    abc = list("abcdefghijkl")
+    f40 = ["f%02d" % k for k in range(40)]
+    opts = ["opt%d" % k for k in range(10)]
+    chain_plan = [("Base", "slots", ["a", "b"]), ("Mid", "slots", ["c", "d"]),
+                  ("Leaf", "slots", ["e", "f"])]
+    table = {
+        "attrs1": (N, [Expect("One", N, ["a"], plan=own_plan("One", ["a"]),
+                              recommended=True)], ["One"]),
+        "attrs5": (N, [Expect("Five", N, abc[:5],
+                              plan=own_plan("Five", abc[:5]),
+                              recommended=True)], ["Five"]),
+        "attrs12": (N, [Expect("Twelve", N, abc,
+                               plan=own_plan("Twelve", abc),
+                               recommended=True)], ["Twelve"]),
+        "attrs40": (N40, [Expect("Forty", N40, f40,
+                                 plan=own_plan("Forty", f40),
+                                 recommended=True)], ["Forty"]),
+        "dataclass_plain": (N, [Expect(
+            "Item", N, ["name", "qty", "price"],
+            plan=own_plan("Item", ["name", "qty", "price"], dc_form),
+            recommended=True)], ["Item"]),
+        "chain": (N, [
+            Expect("Leaf", N, abc[:6], plan=chain_plan, recommended=True),
+            Expect("Mid", 200, abc[:4], plan=chain_plan[:2],
+                   recommended=True),
+            Expect("Base", 200, abc[:2], plan=chain_plan[:1],
+                   recommended=True)], ["Leaf"]),
+        "dict_accessed": (N, [Expect(
+            "Row", N, abc[:5], verdict="review" if new_dicts else "safe",
+            warnings=["materialized-dict"] if new_dicts else [],
+            plan=own_plan("Row", abc[:5]), recommended=True)], ["Row"]),
+        "order": (N, [Expect("Pair", N, ["a", "b"],
+                             plan=own_plan("Pair", ["a", "b"]),
+                             recommended=True)], ["Pair"]),
+        "late": (N, [Expect("Node", N, ["a", "b"],
+                            plan=own_plan("Node", ["a", "b"]),
+                            recommended=True)], ["Node"]),
+        "weakref_shape": (N, [Expect(
+            "Listener", N, ["a", "b", "__weakref__"],
+            plan=own_plan("Listener", ["a", "b", "__weakref__"]),
+            recommended=True)], ["Listener"]),
+        "sparse": (N, [Expect("Options", N, opts, verdict="review",
+                              warnings=["variable-attributes"],
+                              plan=own_plan("Options", opts),
+                              recommended=True)], ["Options"]),
+        "tuple_sub": (N, [Expect("Pair", N, [],
+                                 plan=own_plan("Pair", [], "empty_slots"),
+                                 recommended=True)], ["Pair"]),
+        "namedtuple_sub": (N, [Expect("Point", N, [],
+                                      plan=own_plan("Point", [],
+                                                    "empty_slots"),
+                                      recommended=True)], ["Point"]),
+        "class_defaults": (N_BLOCKERS, [Expect(
+            "Setting", N_BLOCKERS, ["a", "x"], verdict="blocked",
+            blockers=["class-variable"])], []),
+        "class_default_hidden": (N_BLOCKERS, [Expect(
+            "Button", N_BLOCKERS, ["label", "color"], verdict="blocked",
+            blockers=["class-default-hidden"],
+            warnings=["variable-attributes"])], []),
+        "layout": (N_BLOCKERS, [
+            Expect("C", N_BLOCKERS, ["a", "b"], verdict="blocked",
+                   blockers=["layout-conflict"]),
+            Expect("A", 200, ["a"], plan=own_plan("A", ["a"])),
+            Expect("B", 200, ["b"], plan=own_plan("B", ["b"]))], []),
+        "blockers": (N_BLOCKERS, [
+            Expect("Counter", N_BLOCKERS, ["count", "a"], verdict="blocked",
+                   blockers=["class-variable"]),
+            # cached_property writes through instance.__dict__, which
+            # materializes the dict on 3.11+.
+            Expect("Document", N_BLOCKERS, ["text", "words"],
+                   verdict="blocked", blockers=["cached-property"],
+                   warnings=["materialized-dict"] if new_dicts else []),
+            # Thread.__init__ puts every thread in threading._dangling, a
+            # WeakSet: '__weakref__' goes with Thread's names, before
+            # Worker's own.  Thread._initialized is a class variable.
+            Expect("Worker", N_BLOCKERS,
+                   lambda keys: [k for k in keys["Worker"] if k != "job"]
+                   + ["__weakref__", "job"], verdict="blocked",
+                   blockers=["base-not-editable", "class-variable"]),
+            Expect("AppError", N_BLOCKERS, ["code"], verdict="blocked",
+                   blockers=["base-has-dict"]),
+            Expect("Tagged", N_BLOCKERS, ["tag"], verdict="blocked",
+                   blockers=["varsize-base"]),
+            Expect("Level", N_BLOCKERS, ["label"], verdict="blocked",
+                   blockers=["varsize-base"]),
+            Expect("Proxy", N_BLOCKERS, ["target"], verdict="review",
+                   warnings=["getattr-override"],
+                   plan=own_plan("Proxy", ["target"])),
+            Expect("Guarded", N_BLOCKERS, ["a"], verdict="review",
+                   warnings=["setattr-override"],
+                   plan=own_plan("Guarded", ["a"])),
+            Expect("Saved", N_BLOCKERS, ["a"], verdict="review",
+                   warnings=["getstate-override"],
+                   plan=own_plan("Saved", ["a"]))], []),
+    }
+    return table[shape]
+
+
+SHAPE_NAMES = ["attrs1", "attrs5", "attrs12", "attrs40", "dataclass_plain",
+               "chain", "dict_accessed", "order", "late", "weakref_shape",
+               "sparse", "tuple_sub", "namedtuple_sub", "class_defaults",
+               "class_default_hidden", "layout", "blockers"]
+
+
+def check_class(m, report, e, keys):
+    c = find_class(report, e.qualname, e.module)
+    if c is None:
+        m.true(False, "%s: not in the report (classes: %s)" % (
+            e.qualname, [x.get("qualname") for x in report_classes(report)
+                         if x.get("module") == "__main__"]))
+        return
+    q = e.qualname
+    m.eq(q + " instances", e.instances, c.get("instances"))
+    slots = e.slots(keys) if callable(e.slots) else e.slots
+    m.eq(q + " suggested_slots", slots, c.get("suggested_slots"))
+    m.eq(q + " verdict", e.verdict, c.get("verdict"))
+    m.eq(q + " blockers", e.blockers, codes(c, "blockers"))
+    m.eq(q + " warnings", e.warnings, codes(c, "warnings"))
+    if e.plan is not None:
+        m.eq(q + " plan", e.plan, plan_of(c))
+        for step in c.get("plan") or []:
+            m.eq(q + " plan module of " + str(step.get("qualname")),
+                 "__main__", step.get("module"))
+    if e.recommended is not None:
+        m.eq(q + " recommended", e.recommended, c.get("recommended"))
+
+
+class Results:
+    """Accuracy rows, shared by all jobs."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.rows = []
+
+    def add(self, row):
+        with self.lock:
+            self.rows.append(row)
+
+
+def job_shape(interp, shape, results, keep):
+    """One shape: exact report assertions, then the RSS ground truth."""
+    n, expects, accuracy = expectations(shape, interp.vinfo)
+    out = []
+    tmp = tempfile.mkdtemp(prefix="slotprof-it-")
+    report = None
+    try:
+        try:
+            keys = {}
+            if any(callable(e.slots) for e in expects):
+                keys = shape_keys(interp, shape, min(n, 50))
+            p, report = run_shape_profiled(interp, shape, n, tmp)
+            m = Mismatches()
+            m.eq("report python", interp.version, report.get("python"))
+            for e in expects:
+                check_class(m, report, e, keys)
+            m.raise_if_any()
+            out.append(("shape/" + shape, None, "%.1fs" % p.seconds))
+        except Failure as f:
+            out.append(("shape/" + shape, str(f), ""))
+        for q in accuracy:
+            name = "accuracy/%s/%s" % (shape, q)
+            try:
+                check(report is not None, "no report from the profiled run")
+                c = find_class(report, q)
+                check(c is not None, "%s not in the report" % q)
+                predicted = per_instance_saving(c)
+                d = measure_rss(interp, shape, n, False)
+                s = measure_rss(interp, shape, n, True)
+                measured = d - s
+                tol = max(TOL_FRACTION * abs(measured), TOL_BYTES)
+                diff = predicted - measured
+                ok = abs(diff) <= tol
+                results.add((interp.label(), shape, q, predicted, measured,
+                             d, s, diff, tol, ok))
+                detail = ("predicted %.1f B/inst, measured %.1f "
+                          "(dict %.1f - slots %.1f), diff %+.1f, tol %.1f"
+                          % (predicted, measured, d, s, diff, tol))
+                check(ok, "expected |predicted - measured| <= tol: " + detail)
+                out.append((name, None, detail))
+            except Failure as f:
+                out.append((name, str(f), ""))
+    finally:
+        if not keep:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return out
+
+
+def job_ranking(interp, keep):
+    """Classes whose ranking differs between 3.8-3.10 and 3.11+."""
+    name = "shape/ranking"
+    tmp = tempfile.mkdtemp(prefix="slotprof-it-")
+    try:
+        p, report = run_shape_profiled(interp, "ranking", 0, tmp)
+        m = Mismatches()
+        counts = {"One": 4000, "Five": 2000, "Thirty": 600, "Few": 50}
+        for q, n in counts.items():
+            c = find_class(report, q)
+            if c is None:
+                m.true(False, "%s not in the report" % q)
+                continue
+            m.eq(q + " instances", n, c.get("instances"))
+            m.eq(q + " recommended", q != "Few", c.get("recommended"))
+            m.eq(q + " verdict", "safe", c.get("verdict"))
+        m.eq("min_instances", 100, report.get("min_instances"))
+        order = [c.get("qualname") for c in report_classes(report)
+                 if c.get("module") == "__main__"
+                 and c.get("qualname") in ("One", "Five", "Thirty")]
+        if interp.vinfo >= (3, 11):
+            expected = ["Thirty", "One", "Five"]
+        else:
+            expected = ["One", "Five", "Thirty"]
+        m.eq("ranking", expected, order)
+        savings = [c.get("savings_bytes") for c in report_classes(report)]
+        m.true(savings == sorted(savings, reverse=True),
+               "classes not sorted by savings_bytes: %s" % savings[:10])
+        m.raise_if_any()
+        return [(name, None, " > ".join(order))]
+    except Failure as f:
+        return [(name, str(f), "")]
+    finally:
+        if not keep:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+# ---------------------------------------------------------------- host
+
+def slotprof_lines(err):
+    return err.decode("utf-8", "replace").splitlines()
+
+
+def job_host_identical(interp, mode, keep):
+    """stdout, stderr and exit status identical with and without it."""
+    name = "host/identical-" + mode
+    tmp = tempfile.mkdtemp(prefix="slotprof-it-")
+    try:
+        argv = [interp.path, HOSTPROG, mode]
+        plain = run_child(argv, base_env(), cwd=tmp)
+        out = os.path.join(tmp, "r.json")
+        prof = run_child(argv, lib_env(interp.lib,
+                                       "output=%s,text=none" % out), cwd=tmp)
+        want_rc = {"ok": 0, "exit3": 3, "raise": 1, "osexit7": 7}[mode]
+        m = Mismatches()
+        m.eq("exit status without the library", want_rc, plain.rc)
+        m.eq("exit status", plain.rc, prof.rc)
+        m.eq("stdout", plain.out, prof.out)
+        m.eq("stderr", plain.err, prof.err)
+        if mode != "osexit7":
+            m.true(os.path.exists(out), "no JSON report after exit status %s"
+                   % prof.rc)
+        m.raise_if_any()
+        return [(name, None, "rc=%s" % prof.rc)]
+    except Failure as f:
+        return [(name, str(f), "")]
+    finally:
+        if not keep:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def job_host_foreign(interp, what, keep):
+    """Non-Python processes (and the pyenv shim) under LD_PRELOAD."""
+    name = "host/foreign-" + what
+    try:
+        env = lib_env(interp.lib, None)
+        if what == "true":
+            argv, want_out, want_rc = ["/bin/true"], b"", 0
+        elif what == "false":
+            argv, want_out, want_rc = ["/bin/false"], b"", 1
+        elif what == "bash":
+            argv, want_out, want_rc = ["bash", "-c", "echo hi"], b"hi\n", 0
+        else:
+            root = pyenv_root()
+            argv = [os.path.join(root, "shims", "python3"), "-c",
+                    "print('shim ok')"]
+            want_out, want_rc = b"shim ok\n", 0
+            env["SLOTPROF_OPTIONS"] = "text=none"
+            env["PYENV_VERSION"] = (interp.version
+                                    if interp.path.startswith(root)
+                                    else "system")
+        p = run_child(argv, env)
+        m = Mismatches()
+        m.eq("exit status", want_rc, p.rc)
+        m.eq("stdout", want_out, p.out)
+        m.eq("stderr", b"", p.err)
+        m.raise_if_any()
+        return [(name, None, "")]
+    except Failure as f:
+        return [(name, str(f), "")]
+
+
+def one_slotprof_line(m, err, must_contain=()):
+    lines = slotprof_lines(err)
+    m.eq("stderr line count", 1, len(lines))
+    if lines:
+        m.true(lines[0].startswith("slotprof: "),
+               "stderr does not start with 'slotprof: ': %r" % lines[0])
+        for s in must_contain:
+            m.true(s in lines[0], "stderr line %r does not name %r"
+                   % (lines[0], s))
+
+
+def job_host_bad_options(interp, keep):
+    name = "host/bogus-option"
+    tmp = tempfile.mkdtemp(prefix="slotprof-it-")
+    try:
+        argv = [interp.path, HOSTPROG, "exit3"]
+        plain = run_child(argv, base_env(), cwd=tmp)
+        out = os.path.join(tmp, "r.json")
+        p = run_child(argv, lib_env(interp.lib,
+                                    "output=%s,bogus=1" % out), cwd=tmp)
+        m = Mismatches()
+        one_slotprof_line(m, p.err, ["bogus"])
+        m.eq("exit status", plain.rc, p.rc)
+        m.eq("stdout", plain.out, p.out)
+        m.eq("files written", [], sorted(os.listdir(tmp)))
+        m.raise_if_any()
+        return [(name, None, p.err.decode().strip())]
+    except Failure as f:
+        return [(name, str(f), "")]
+    finally:
+        if not keep:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def job_host_wrong_version(interp, other, keep):
+    """A library built for another CPython loaded into this one."""
+    name = "host/wrong-version-lib-%s" % other.version
+    tmp = tempfile.mkdtemp(prefix="slotprof-it-")
+    try:
+        argv = [interp.path, HOSTPROG, "ok"]
+        plain = run_child(argv, base_env(), cwd=tmp)
+        out = os.path.join(tmp, "r.json")
+        p = run_child(argv, lib_env(other.lib, "output=%s,text=stderr" % out),
+                      cwd=tmp)
+        m = Mismatches()
+        one_slotprof_line(m, p.err, [other.version, interp.version])
+        m.eq("exit status", plain.rc, p.rc)
+        m.eq("stdout", plain.out, p.out)
+        m.eq("files written", [], sorted(os.listdir(tmp)))
+        m.raise_if_any()
+        return [(name, None, p.err.decode().strip())]
+    except Failure as f:
+        return [(name, str(f), "")]
+    finally:
+        if not keep:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def job_host_unwritable(interp, keep):
+    name = "host/unwritable-output"
+    try:
+        argv = [interp.path, HOSTPROG, "exit3"]
+        plain = run_child(argv, base_env())
+        p = run_child(argv, lib_env(
+            interp.lib, "output=/proc/nonexistent/x.json,text=none"))
+        m = Mismatches()
+        one_slotprof_line(m, p.err, ["/proc/nonexistent/x.json"])
+        m.eq("exit status", plain.rc, p.rc)
+        m.eq("stdout", plain.out, p.out)
+        m.raise_if_any()
+        return [(name, None, p.err.decode().strip())]
+    except Failure as f:
+        return [(name, str(f), "")]
+
+
+def job_host_pid_atomic(interp, keep):
+    """output=DIR/r-%p.json: expands to the child's pid; the directory
+    holds exactly that file afterwards (no temp file left behind)."""
+    name = "host/pid-path-atomic"
+    tmp = tempfile.mkdtemp(prefix="slotprof-it-")
+    try:
+        argv = [interp.path, HOSTPROG, "pid"]
+        p = run_child(argv, lib_env(
+            interp.lib, "output=%s/r-%%p.json,text=none" % tmp), cwd="/")
+        m = Mismatches()
+        m.eq("exit status", 0, p.rc)
+        m.eq("stderr", b"", p.err)
+        got = re.search(rb"^pid (\d+)$", p.out, re.M)
+        check(got is not None, "no pid printed: " + p.brief())
+        pid = int(got.group(1))
+        want = "r-%d.json" % pid
+        m.eq("files in the output directory", [want], sorted(os.listdir(tmp)))
+        if os.path.exists(os.path.join(tmp, want)):
+            with open(os.path.join(tmp, want)) as f:
+                report = json.load(f)
+            m.eq("report pid", pid, report.get("pid"))
+            m.eq("report python", interp.version, report.get("python"))
+            c = find_class(report, "Record")
+            m.true(c is not None and c.get("instances") == 5000,
+                   "Record with 5000 instances not in the report")
+        m.raise_if_any()
+        return [(name, None, want)]
+    except Failure as f:
+        return [(name, str(f), "")]
+    finally:
+        if not keep:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def job_example(interp, keep):
+    """examples/shop.py: same stdout with and without, sensible report."""
+    name = "example/shop"
+    tmp = tempfile.mkdtemp(prefix="slotprof-it-")
+    try:
+        argv = [interp.path, SHOP]
+        plain = run_child(argv, base_env(), cwd=tmp)
+        out = os.path.join(tmp, "r.json")
+        p = run_child(argv, lib_env(interp.lib, "output=%s,text=none" % out),
+                      cwd=tmp)
+        m = Mismatches()
+        m.eq("exit status", 0, plain.rc)
+        m.eq("exit status", plain.rc, p.rc)
+        m.eq("stdout", plain.out, p.out)
+        m.eq("stderr", b"", p.err)
+        check(os.path.exists(out), "no JSON report: " + p.brief())
+        with open(out) as f:
+            report = json.load(f)
+        mine = {c.get("qualname"): c for c in report_classes(report)
+                if c.get("module") == "__main__"}
+        for q in ("Customer", "Order", "LineItem", "Product", "Event",
+                  "Snapshot", "Warehouse"):
+            m.true(q in mine, "%s not in the report" % q)
+        ev = mine.get("Event") or {}
+        m.true("__weakref__" in (ev.get("suggested_slots") or []),
+               "Event: __weakref__ not suggested: %r"
+               % ev.get("suggested_slots"))
+        m.eq("Warehouse recommended", False,
+             (mine.get("Warehouse") or {}).get("recommended"))
+        prod = mine.get("Product") or {}
+        m.eq("Product plan", [(
+            "Product", "dataclass" if interp.vinfo >= (3, 10) else "slots",
+            ["sku", "name", "price_cents", "warehouse"])], plan_of(prod))
+        li = mine.get("LineItem") or {}
+        m.eq("LineItem plan", [("Entity", "slots", ["ident"]),
+                               ("LineItem", "slots",
+                                ["product", "quantity", "discount"])],
+             plan_of(li))
+        snap = mine.get("Snapshot") or {}
+        if interp.vinfo >= (3, 11):
+            m.true("materialized-dict" in codes(snap, "warnings"),
+                   "Snapshot: no materialized-dict warning: %r"
+                   % codes(snap, "warnings"))
+        m.true(plain.seconds < 2.0, "shop.py took %.2f s without the "
+               "library (limit 2 s)" % plain.seconds)
+        m.raise_if_any()
+        top = [c.get("qualname") for c in report_classes(report)][:4]
+        return [(name, None, "%.2fs plain, %.2fs profiled, top %s"
+                 % (plain.seconds, p.seconds, top))]
+    except Failure as f:
+        return [(name, str(f), "")]
+    except (OSError, ValueError) as e:
+        return [(name, "%s: %s" % (type(e).__name__, e), "")]
+    finally:
+        if not keep:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+# ---------------------------------------------------------------- main
+
+_pyenv_root = None
+
+
+def pyenv_root():
+    global _pyenv_root
+    if _pyenv_root is None:
+        try:
+            _pyenv_root = subprocess.run(
+                ["pyenv", "root"], stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL, timeout=30).stdout.decode().strip()
+        except (OSError, subprocess.SubprocessError):
+            _pyenv_root = ""
+        if not _pyenv_root:
+            _pyenv_root = os.path.expanduser("~/.pyenv")
+    return _pyenv_root
+
+
+def other_libs(interp, interps):
+    """Libraries built for other CPythons to load into this one: one of
+    the same minor version with another patch level if there is one (the
+    subtlest mismatch), and the next minor version up (the one below for
+    the newest)."""
+    built = [o for o in interps if o.lib and o.version != interp.version]
+    picks = []
+    same = [o for o in built if o.vinfo[:2] == interp.vinfo[:2]]
+    if same:
+        picks.append(same[0])
+    others = [o for o in built if o.vinfo[:2] != interp.vinfo[:2]]
+    up = sorted((o for o in others if o.vinfo > interp.vinfo),
+                key=lambda o: o.vinfo)
+    down = sorted((o for o in others if o.vinfo < interp.vinfo),
+                  key=lambda o: o.vinfo)
+    if up:
+        picks.append(up[0])
+    elif down:
+        picks.append(down[-1])
+    return picks
+
+
+def write_accuracy(rows):
+    lines = ["%-8s %-16s %-10s %10s %10s %10s %10s %8s %6s  %s" % (
+        "python", "shape", "class", "predicted", "measured", "dict",
+        "slots", "diff", "tol", "")]
+    for (ver, shape, q, pred, meas, d, s, diff, tol, ok) in rows:
+        lines.append("%-8s %-16s %-10s %10.1f %10.1f %10.1f %10.1f %+8.1f "
+                     "%6.1f  %s" % (ver, shape, q, pred, meas, d, s, diff,
+                                    tol, "ok" if ok else "OUT"))
+    text = "\n".join(lines) + "\n"
+    text = ("# B per instance.  predicted = savings_bytes / instances from "
+            "the report;\n# measured = RSS growth per instance, dict class "
+            "minus slotted twin,\n# fresh processes without the library; "
+            "tol = max(5%, 8 B).\n") + text
+    os.makedirs(os.path.dirname(ACCURACY_TXT), exist_ok=True)
+    with open(ACCURACY_TXT, "w") as f:
+        f.write(text)
+    return text
+
+
+def rss_only(interps, shapes, workers):
+    """Measure the ground truth alone (no library needed)."""
+    def one(interp, shape):
+        n, _, accuracy = expectations(shape, interp.vinfo)
+        if not accuracy:
+            return None
+        try:
+            d = measure_rss(interp, shape, n, False)
+            s = measure_rss(interp, shape, n, True)
+        except Failure as f:
+            print("%s %s: %s" % (interp.label(), shape, f), flush=True)
+            return None
+        return (interp.label(), shape, d, s)
+
+    with concurrent.futures.ThreadPoolExecutor(workers) as ex:
+        futs = [ex.submit(one, i, s) for i in interps for s in shapes]
+        for f in futs:
+            r = f.result()
+            if r:
+                print("%-8s %-16s dict %8.1f  slots %8.1f  saving %8.1f"
+                      % (r[0], r[1], r[2], r[3], r[2] - r[3]), flush=True)
+    return 0
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("interpreters", nargs="+")
+    ap.add_argument("-k", dest="pattern", default="",
+                    help="run only tests whose name contains this")
+    ap.add_argument("-j", dest="jobs", type=int, default=2)
+    ap.add_argument("--rss-only", action="store_true",
+                    help="only measure the RSS ground truth")
+    ap.add_argument("--keep", action="store_true",
+                    help="keep the temporary directories")
+    args = ap.parse_args()
+
+    t0 = time.monotonic()
+    interps = [Interp(os.path.abspath(p)) for p in args.interpreters]
+    for it in interps:
+        probe(it)
+    shapes = [s for s in SHAPE_NAMES if args.pattern in "shape/" + s
+              or args.pattern in "accuracy/" + s]
+    if args.rss_only:
+        return rss_only([i for i in interps if i.version], shapes, args.jobs)
+    for it in interps:
+        if it.version:
+            build_lib(it)
+
+    results = Results()
+    passed = failed = 0
+    plan = []   # (interp, callable) in print order
+
+    def want(name):
+        return args.pattern in name
+
+    for it in interps:
+        if it.build_error:
+            plan.append((it, lambda it=it: [("build", it.build_error, "")]))
+            continue
+        for s in shapes:
+            plan.append((it, lambda it=it, s=s: job_shape(
+                it, s, results, args.keep)))
+        if want("shape/ranking"):
+            plan.append((it, lambda it=it: job_ranking(it, args.keep)))
+        for mode in ("ok", "exit3", "raise", "osexit7"):
+            if want("host/identical-" + mode):
+                plan.append((it, lambda it=it, mode=mode:
+                             job_host_identical(it, mode, args.keep)))
+        for what in ("true", "false", "bash", "pyenv-shim"):
+            if want("host/foreign-" + what):
+                plan.append((it, lambda it=it, what=what:
+                             job_host_foreign(it, what, args.keep)))
+        if want("host/bogus-option"):
+            plan.append((it, lambda it=it: job_host_bad_options(it,
+                                                                args.keep)))
+        for other in other_libs(it, interps):
+            if want("host/wrong-version-lib"):
+                plan.append((it, lambda it=it, other=other:
+                             job_host_wrong_version(it, other, args.keep)))
+        if want("host/unwritable-output"):
+            plan.append((it, lambda it=it: job_host_unwritable(it,
+                                                               args.keep)))
+        if want("host/pid-path-atomic"):
+            plan.append((it, lambda it=it: job_host_pid_atomic(it,
+                                                               args.keep)))
+        if want("example/shop"):
+            plan.append((it, lambda it=it: job_example(it, args.keep)))
+
+    def guarded(fn):
+        try:
+            return fn()
+        except Exception as e:      # a bug in a test must not hide others
+            import traceback
+            return [("internal-error", "%s: %s\n%s" % (
+                type(e).__name__, e, traceback.format_exc()), "")]
+
+    with concurrent.futures.ThreadPoolExecutor(args.jobs) as ex:
+        futs = [(it, ex.submit(guarded, fn)) for it, fn in plan]
+        for it, fut in futs:
+            for (name, err, detail) in fut.result():
+                if err is None:
+                    passed += 1
+                    print(("PASS %s %s %s" % (it.label(), name,
+                                              detail)).rstrip(), flush=True)
+                else:
+                    failed += 1
+                    print("FAIL %s %s %s" % (it.label(), name, err),
+                          flush=True)
+
+    if results.rows:
+        order = {it.label(): k for k, it in enumerate(interps)}
+        rows = sorted(results.rows, key=lambda r: (
+            order.get(r[0], 99), SHAPE_NAMES.index(r[1])
+            if r[1] in SHAPE_NAMES else 99, r[2]))
+        print()
+        print(write_accuracy(rows), end="")
+        print("(table written to %s)" % os.path.relpath(ACCURACY_TXT, ROOT))
+    print("integration: %.0f s" % (time.monotonic() - t0))
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
