@@ -119,7 +119,10 @@ visit_objects(sp_visit_fn fn, void *arg)
     heads[NUM_GENERATIONS] = &gcstate->permanent_generation.head;
 
     uint64_t n = 0;
-    for (size_t i = 0; i < SP_ARRAY_LEN(heads); i++) {
+    /* Oldest first: the permanent generation, then 2, 1, 0, each list
+     * from its head, so objects come in creation order (young lists are
+     * appended to older ones) and "first seen" means first created. */
+    for (size_t i = SP_ARRAY_LEN(heads); i-- > 0;) {
         PyGC_Head *head = heads[i];
         PyGC_Head *g = (PyGC_Head *)head->_gc_next;
         /* A zero link means the state was never initialized
