@@ -192,7 +192,7 @@ at_exit(PyObject *self, PyObject *unused)
 }
 
 /* gc.callbacks entry: after a full collection, if the process grew by
- * 10% since the best census (so a new peak is possible) and censuses have
+ * 2% since the best census (so a new peak is possible) and censuses have
  * used less than 5% of the run so far, take one.  The RSS test is one
  * read(2); everything else is skipped for young collections. */
 static PyObject *
@@ -220,7 +220,7 @@ after_gc(PyObject *self, PyObject *args)
         Py_RETURN_NONE;
     }
     uint64_t rss = rss_bytes();
-    if (best != NULL && rss < best_rss + best_rss / 10) {
+    if (best != NULL && rss < best_rss + best_rss / 50) {
         Py_RETURN_NONE;
     }
     take_census("gc");

@@ -490,6 +490,44 @@ def job_ranking(interp, keep):
             shutil.rmtree(tmp, ignore_errors=True)
 
 
+def job_peak(interp, mode, keep):
+    """The report shows the census at the peak, not the exit state."""
+    name = "census/peak-" + mode
+    tmp = tempfile.mkdtemp(prefix="slotprof-it-")
+    n = 150000
+    try:
+        out = os.path.join(tmp, "r.json")
+        p = run_child([interp.path, os.path.join(SHAPES, "peak.py"), str(n),
+                       mode], lib_env(interp.lib, "output=%s,text=none" % out),
+                      cwd=tmp)
+        check(p.rc == 0 and p.out == b"%d\n" % n, "peak.py: " + p.brief())
+        with open(out) as f:
+            report = json.load(f)
+        c = find_class(report, "Peak")
+        check(c is not None, "Peak not in the report")
+        m = Mismatches()
+        m.eq("census trigger", "gc", report["census"]["trigger"])
+        if mode == "explicit":
+            m.eq("Peak instances", n + 10, c.get("instances"))
+        else:
+            # The collector's own full collections come at its pace: the
+            # best one must still have caught most of the growth.
+            m.true(c.get("instances", 0) >= n // 2,
+                   "Peak instances %r, want >= %d" % (c.get("instances"),
+                                                      n // 2))
+        m.true(report.get("censuses", 0) >= 2,
+               "censuses %r, want >= 2 (peak + exit)"
+               % report.get("censuses"))
+        m.raise_if_any()
+        return [(name, None, "%d instances at the %s census"
+                 % (c["instances"], report["census"]["trigger"]))]
+    except (Failure, OSError, ValueError, KeyError) as f:
+        return [(name, str(f), "")]
+    finally:
+        if not keep:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
 # ---------------------------------------------------------------- host
 
 def slotprof_lines(err):
@@ -846,6 +884,10 @@ def main():
                 it, s, results, args.keep)))
         if want("shape/ranking"):
             plan.append((it, lambda it=it: job_ranking(it, args.keep)))
+        for mode in ("explicit", "auto"):
+            if want("census/peak-" + mode):
+                plan.append((it, lambda it=it, mode=mode:
+                             job_peak(it, mode, args.keep)))
         for mode in ("ok", "exit3", "raise", "osexit7"):
             if want("host/identical-" + mode):
                 plan.append((it, lambda it=it, mode=mode:
