@@ -114,6 +114,9 @@ UNIT_CFLAGS := $(CSTD) $(WARN) $(CFLAGS) $(SANFLAGS) -DSLOTPROF_BUILD \
 UNIT_SUITES := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/check_*.c))
 UNIT_BINS := $(addprefix $(UNIT_BUILD)/,$(UNIT_SUITES))
 UNIT_OBJS := $(addprefix $(UNIT_BUILD)/obj/,$(CORE_SRCS:.c=.o))
+# Keep the unit objects between runs (make would delete them as
+# intermediates of the pattern-rule chain).
+.SECONDARY: $(UNIT_OBJS)
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -lpthread)
 
 $(UNIT_BUILD)/obj/%.o: profiler/%.c profiler/internal.h

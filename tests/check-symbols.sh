@@ -35,6 +35,12 @@ for pair in "$@"; do
     strong=$(nm -D --undefined-only "$lib" | awk '$1 == "U" && $2 ~ /^_?Py/' | wc -l)
     [ "$strong" = 0 ] && ok "$tag has no strong Python reference" \
         || ko "$tag has $strong strong Python references"
+    # The profiler's own memory comes from its private jemalloc: no
+    # reference to the host's malloc family may remain.
+    hostalloc=$(nm -D --undefined-only "$lib" | awk '{print $2}' |
+        grep -E '^(malloc|calloc|realloc|free|posix_memalign|aligned_alloc|memalign|valloc|strdup|strndup)(@|$)' | tr '\n' ' ')
+    [ -z "$hostalloc" ] && ok "$tag allocates from its own jemalloc only" \
+        || ko "$tag calls the host's allocator: $hostalloc"
     out=$(LD_BIND_NOW=1 LD_PRELOAD="$lib" /bin/true 2>&1); rc=$?
     [ "$rc" = 0 ] && [ -z "$out" ] && ok "$tag inert in /bin/true with LD_BIND_NOW" \
         || ko "$tag in /bin/true: rc=$rc output=[$out]"

@@ -419,6 +419,10 @@ def job_shape(interp, shape, results, keep):
             p, report = run_shape_profiled(interp, shape, n, tmp)
             m = Mismatches()
             m.eq("report python", interp.version, report.get("python"))
+            # The profiler's own heap is its private jemalloc: it reports
+            # a footprint only if that heap served it.
+            m.true(report.get("profiler_bytes", 0) > 0,
+                   "profiler_bytes %r, want > 0" % report.get("profiler_bytes"))
             for e in expects:
                 check_class(m, report, e, keys)
             m.raise_if_any()
