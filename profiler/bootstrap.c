@@ -354,34 +354,6 @@ audit_hook(const char *event, PyObject *args, void *data)
     return 0;
 }
 
-/* True if the running interpreter is exactly the one we were built for:
- * same X.Y.Z, and not a free-threaded build (another object layout). */
-static bool
-version_ok(const char *version)
-{
-    size_t n = strlen(SP_PY_VERSION);
-    if (strncmp(version, SP_PY_VERSION, n) != 0
-        || (version[n] != ' ' && version[n] != '\0')) {
-        char running[32];
-        size_t k = strcspn(version, " ");
-        if (k >= sizeof(running)) {
-            k = sizeof(running) - 1;
-        }
-        memcpy(running, version, k);
-        running[k] = '\0';
-        sp_log("this library was built for CPython %s but this is CPython "
-               "%s; build one with 'make PYTHON=/path/to/this/python' "
-               "(running unprofiled)", SP_PY_VERSION, running);
-        return false;
-    }
-    if (strstr(version, "free-threading") != NULL) {
-        sp_log("free-threaded CPython builds are not supported (their object "
-               "layout differs); running unprofiled");
-        return false;
-    }
-    return true;
-}
-
 __attribute__((constructor)) static void
 bootstrap(void)
 {
@@ -399,7 +371,8 @@ bootstrap(void)
     if (getversion == NULL || addaudithook == NULL || isinitialized == NULL) {
         return;         /* not CPython (or older than 3.8): stay silent */
     }
-    if (!version_ok(getversion())) {
+    if (!sp_version_check(SP_PY_VERSION, getversion(), err, sizeof(err))) {
+        sp_log("%s", err);
         return;
     }
     if (isinitialized()) {

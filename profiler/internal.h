@@ -273,6 +273,13 @@ bool sp_class_add_issue(struct sp_class *c, const char *code, bool blocks,
 int sp_sourceloc_class_line(const char *path, const char *qualname);
 
 /* ------------------------------------------------------------------ */
+/* version.c -- the running CPython (Py_GetVersion()) must be exactly the
+ * X.Y.Z this library was built for, and not free-threaded.  False with a
+ * sentence in err otherwise. */
+bool sp_version_check(const char *built, const char *running, char *err,
+                      size_t errlen);
+
+/* ------------------------------------------------------------------ */
 /* model.c -- allocator arithmetic, version-neutral. */
 
 /* Bytes really taken by a block of n bytes from PyObject_Malloc /
