@@ -494,6 +494,43 @@ def job_ranking(interp, keep):
             shutil.rmtree(tmp, ignore_errors=True)
 
 
+def job_negative(interp, keep):
+    """A negative saving is reported, not recommended, and ranked last."""
+    name = "shape/negative"
+    tmp = tempfile.mkdtemp(prefix="slotprof-it-")
+    try:
+        out = os.path.join(tmp, "r.json")
+        p = run_child([interp.path, os.path.join(SHAPES, "negative.py")],
+                      lib_env(interp.lib, "output=%s,text=none" % out),
+                      cwd=tmp)
+        check(p.rc == 0 and p.out == b"2000\n", "negative.py: " + p.brief())
+        with open(out) as f:
+            report = json.load(f)
+        sp, pl = find_class(report, "Sparse"), find_class(report, "Plain")
+        check(sp is not None and pl is not None, "Sparse/Plain missing")
+        m = Mismatches()
+        m.eq("Sparse instances", 1000, sp.get("instances"))
+        m.true(sp.get("savings_bytes", 0) < 0,
+               "Sparse savings %r, want < 0" % sp.get("savings_bytes"))
+        m.eq("Sparse recommended", False, sp.get("recommended"))
+        m.eq("Sparse names", 100, len(sp.get("suggested_slots") or []))
+        m.true("variable-attributes" in codes(sp, "warnings"),
+               "no variable-attributes warning: %r" % sp.get("warnings"))
+        names = [c.get("qualname") for c in report_classes(report)]
+        m.true(names.index("Plain") < names.index("Sparse"),
+               "Sparse ranked before Plain")
+        m.true(all(c.get("savings_bytes", 0) <= sp["savings_bytes"]
+                   for c in report_classes(report)[names.index("Sparse"):]),
+               "a class after Sparse saves more")
+        m.raise_if_any()
+        return [(name, None, "Sparse saves %d B" % sp["savings_bytes"])]
+    except (Failure, OSError, ValueError, KeyError) as f:
+        return [(name, str(f), "")]
+    finally:
+        if not keep:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
 def job_peak(interp, mode, keep):
     """The report shows the census at the peak, not the exit state."""
     name = "census/peak-" + mode
@@ -888,6 +925,8 @@ def main():
                 it, s, results, args.keep)))
         if want("shape/ranking"):
             plan.append((it, lambda it=it: job_ranking(it, args.keep)))
+        if want("shape/negative"):
+            plan.append((it, lambda it=it: job_negative(it, args.keep)))
         for mode in ("explicit", "auto"):
             if want("census/peak-" + mode):
                 plan.append((it, lambda it=it, mode=mode:
