@@ -170,10 +170,14 @@ uninstall:
 clean:
 	rm -rf build
 
+# Without Python.h cppcheck cannot see Py_RETURN_NONE's return, hence the
+# missingReturn suppression; the backends need their own CPython headers
+# and are checked by the compiler's warnings instead.
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 	  --std=c11 -DSLOTPROF_BUILD -Iprofiler -Iinclude \
-	  --suppress=missingIncludeSystem profiler/*.c
+	  --suppress=missingIncludeSystem --suppress=missingReturn \
+	  profiler/*.c
 
 format:
 	clang-format -i profiler/*.c profiler/*.h profiler/pyver/*.c include/*.h tests/unit/*.c
