@@ -7,6 +7,8 @@
 #   make -s lib-path PYTHON=...             print the library's absolute path
 #   make check                              unit + integration tests, every
 #                                           interpreter in INTERPRETERS
+#   make unit-pyver PYTHON=...              the backend's exact costs for
+#                                           that interpreter (in make check)
 #   make demo                               build, run the bundled example
 #                                           under the library, print the report
 #   make help                               everything else
@@ -38,8 +40,8 @@ PYVERSION := $(word 1,$(PYINFO))
 PYTAG := $(word 2,$(PYINFO))
 PYINC := $(word 3,$(PYINFO))
 
-VARIANT := $(if $(SANITIZE),-$(subst $(comma),-,$(SANITIZE)),)
 comma := ,
+VARIANT := $(if $(SANITIZE),-$(subst $(comma),-,$(SANITIZE)),)
 BUILD := build/cpython-$(PYVERSION)$(VARIANT)
 LIB := $(BUILD)/libslotprof.so
 
@@ -61,7 +63,7 @@ CORE_SRCS := alloc.c log.c strbuf.c config.c model.c plan.c report.c \
 PY_SRCS := bootstrap.c census.c classinfo.c pyver/py$(PYTAG).c
 LIB_OBJS := $(addprefix $(BUILD)/,$(CORE_SRCS:.c=.o) $(PY_SRCS:.c=.o))
 
-.PHONY: all lib lib-path check unit integration demo bench install \
+.PHONY: all lib lib-path check unit unit-pyver integration demo bench install \
   uninstall clean lint format help check-python
 .DEFAULT_GOAL := all
 
@@ -131,15 +133,41 @@ $(UNIT_BUILD)/check_%: tests/unit/check_%.c $(UNIT_OBJS)
 unit: $(UNIT_BINS)
 	@fail=0; for t in $(UNIT_BINS); do $$t || fail=1; done; exit $$fail
 
+# The cost model per CPython version, for $(PYTHON): exact costs the
+# backend gives instances of known shapes, against layout formulas
+# tests/unit/pyver/check_pyver.c writes out.  Compiled against $(PYTHON)'s
+# headers, linked with this build's backend and model objects and with
+# $(PYTHON)'s own libpython, which it embeds (embed-flags.py: shared, or
+# the static archive of Debian's python3.11).  The objects' Python
+# references are weak ($(BUILD)/%.o above): -Wl,-u makes the linker pull
+# them out of a static libpython all the same.
+PYVER_OBJS := $(BUILD)/pyver/py$(PYTAG).o $(BUILD)/model.o
+PYVER_TEST := $(BUILD)/check_pyver
+PYVER_EMBED = $(shell $(PYTHON) tests/unit/pyver/embed-flags.py)
+
+$(PYVER_TEST): tests/unit/pyver/check_pyver.c tests/unit/pyver/embed-flags.py \
+  $(PYVER_OBJS) profiler/pyapi.h profiler/internal.h
+	@echo "  LD $@"
+	@$(CC) $(UNIT_CFLAGS) -isystem $(PYINC) -o $@ $< $(PYVER_OBJS) \
+	  $$(nm -u $(PYVER_OBJS) | awk '$$1 == "w" && $$2 ~ /^_?Py/ {print "-Wl,-u," $$2}') \
+	  $(PYVER_EMBED) $(CHECK_LIBS) $(SANFLAGS)
+
+# detect_leaks=0: the embedded interpreter is never finalized (SANITIZE=address).
+unit-pyver: lib $(PYVER_TEST)
+	@ASAN_OPTIONS=$$ASAN_OPTIONS:detect_leaks=0 $(PYVER_TEST)
+
 integration:
 	$(PYTHON) tests/integration/run.py $(INTERPRETERS)
 
-check: unit
-	@libs=""; for p in $(INTERPRETERS); do \
+check:
+	@sh tools/install-deps.sh
+	@$(MAKE) --no-print-directory unit
+	@libs=""; fail=0; for p in $(INTERPRETERS); do \
 	  test -x $$p || { echo "make check: interpreter $$p is missing" >&2; exit 1; }; \
 	  $(MAKE) --no-print-directory -s lib PYTHON=$$p SANITIZE=$(SANITIZE) || exit 1; \
 	  libs="$$libs $$($(MAKE) --no-print-directory -s lib-path PYTHON=$$p SANITIZE=$(SANITIZE)):$$p"; \
-	done; sh tests/check-symbols.sh $$libs
+	  $(MAKE) --no-print-directory -s unit-pyver PYTHON=$$p SANITIZE=$(SANITIZE) || fail=1; \
+	done; sh tests/check-symbols.sh $$libs && exit $$fail
 	/usr/bin/python3 tests/integration/run.py $(INTERPRETERS)
 
 # ---------------------------------------------------------------- demo
@@ -185,4 +213,4 @@ format:
 help:
 	@sed -n '1,/^$$/p' Makefile | sed 's/^# \{0,1\}//'
 	@echo "Variables: PYTHON=$(PYTHON) INTERPRETERS=... SANITIZE=address|undefined PREFIX=$(PREFIX) DESTDIR="
-	@echo "Targets: all lib-path check unit integration demo bench install uninstall clean lint format help"
+	@echo "Targets: all lib-path check unit unit-pyver integration demo bench install uninstall clean lint format help"

@@ -235,9 +235,10 @@ values_request(PyDictValues *values)
  * sum for good: nothing ever adds to dk_usable (shared keys are never
  * resized), inserting a key moves a unit from dk_usable to dk_nentries.
  * Hence a capacity above the sum now was decremented (allocated for
- * capacity + 1), and a capacity equal to it was not -- except for the
- * one instance whose decrement froze the sum, counted 8 (or, across a
- * word of order bytes, 16) bytes short.
+ * capacity + 1), and so was one equal to it while dk_usable is still
+ * above 1 (the newest instance); a capacity equal to a frozen sum was
+ * not -- except for the one instance whose decrement froze the sum,
+ * counted 8 (or, across a word of order bytes, 16) bytes short.
  * Checked against the pymalloc size class of each block (pool header
  * szidx) for the first 40 instances of classes of 1 to 28 attributes:
  * exact but for that one instance (16 B short, when it rounds across). */
@@ -246,7 +247,9 @@ inline_request(PyDictValues *values, PyDictKeysObject *dk)
 {
     uint64_t cap = values->capacity;
     uint64_t now = (uint64_t)(dk->dk_nentries + dk->dk_usable);
-    uint64_t size = cap > now ? cap + 1 : cap;
+    /* dk_usable still above 1 proves this instance took its unit too
+     * (the newest instance of a class whose keys are still filling). */
+    uint64_t size = (cap > now || dk->dk_usable > 1) ? cap + 1 : cap;
     return round_word(size) + (size + 1) * WORD;
 }
 
