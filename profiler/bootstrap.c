@@ -344,6 +344,15 @@ static int
 audit_hook(const char *event, PyObject *args, void *data)
 {
     (void)data;
+    if (event[0] == 'c'
+        && strcmp(event, "cpython._PySys_ClearAuditHooks") == 0) {
+        /* CPython is about to free every hook entry with the allocator
+         * in force now; ours was allocated before Py_Initialize, with the
+         * default one: under -X dev / PYTHONMALLOC=debug that free aborts
+         * the process.  Leave our entry out of that loop. */
+        sp_pyver.unlink_audit_hook(audit_hook);
+        return 0;
+    }
     if (state != SP_STATE_WAITING) {
         return 0;
     }

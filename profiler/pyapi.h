@@ -98,6 +98,10 @@ struct sp_pyver {
      * while the type has a dict).  Always false on 3.11+, where sharing is
      * decided per instance. */
     bool (*keys_sharing_lost)(PyTypeObject *tp);
+
+    /* Take the audit hook `hook` out of the runtime's hook list without
+     * freeing its entry (see bootstrap.c, -X dev).  Finalization only. */
+    void (*unlink_audit_hook)(Py_AuditHookFunction hook);
 };
 
 extern const struct sp_pyver sp_pyver;

@@ -33,6 +33,7 @@
 
 #include "pycore_gc.h"          /* PyGC_Head, struct _gc_runtime_state */
 #include "pycore_interp.h"      /* PyInterpreterState.gc */
+#include "pycore_runtime.h"     /* _PyRuntime, _Py_AuditHookEntry */
 
 #include <string.h>             /* memset */
 
@@ -355,6 +356,28 @@ keys_sharing_lost(PyTypeObject *tp)
            && ((PyHeapTypeObject *)tp)->ht_cached_keys == NULL;
 }
 
+/* ------------------------------------------------------------------ */
+/* The audit hook list (internal/pycore_runtime.h: _Py_AuditHookEntry, and Python/sysmodule.c
+ * _PySys_ClearAuditHooks).  A hook added before Py_Initialize is
+ * allocated with the default raw allocator; at finalization CPython
+ * frees every entry with the allocator in force then, which under
+ * PYTHONMALLOC=*debug / -X dev aborts ("bad ID").  Called from the hook
+ * itself during the cpython._PySys_ClearAuditHooks event, before that
+ * loop, it unlinks our entry, which is then left allocated for the last
+ * microseconds of the process. */
+static void
+unlink_audit_hook(Py_AuditHookFunction hook)
+{
+    _Py_AuditHookEntry **pp = &_PyRuntime.audit_hook_head;
+    while (*pp != NULL) {
+        if ((*pp)->hookCFunction == hook) {
+            *pp = (*pp)->next;
+            return;
+        }
+        pp = &(*pp)->next;
+    }
+}
+
 const struct sp_pyver sp_pyver = {
     .name = "3.9",
     .pool_size = 4096,          /* POOL_SIZE = SYSTEM_PAGE_SIZE, obmalloc.c */
@@ -364,4 +387,5 @@ const struct sp_pyver sp_pyver = {
     .slotted_bytes = slotted_bytes,
     .type_has_weakref = type_has_weakref,
     .keys_sharing_lost = keys_sharing_lost,
+    .unlink_audit_hook = unlink_audit_hook,
 };

@@ -580,12 +580,18 @@ def job_host_identical(interp, mode, keep):
     name = "host/identical-" + mode
     tmp = tempfile.mkdtemp(prefix="slotprof-it-")
     try:
-        argv = [interp.path, HOSTPROG, mode]
+        # devmode: -X dev installs the debug allocators, which abort at
+        # exit on a pre-init audit hook entry unless the library unlinks
+        # it (bootstrap.c, cpython._PySys_ClearAuditHooks).
+        flags = ["-X", "dev"] if mode == "devmode" else []
+        argv = [interp.path] + flags + [HOSTPROG,
+                                        "ok" if mode == "devmode" else mode]
         plain = run_child(argv, base_env(), cwd=tmp)
         out = os.path.join(tmp, "r.json")
         prof = run_child(argv, lib_env(interp.lib,
                                        "output=%s,text=none" % out), cwd=tmp)
-        want_rc = {"ok": 0, "exit3": 3, "raise": 1, "osexit7": 7}[mode]
+        want_rc = {"ok": 0, "exit3": 3, "raise": 1, "osexit7": 7,
+                   "devmode": 0}[mode]
         m = Mismatches()
         m.eq("exit status without the library", want_rc, plain.rc)
         m.eq("exit status", plain.rc, prof.rc)
@@ -931,7 +937,7 @@ def main():
             if want("census/peak-" + mode):
                 plan.append((it, lambda it=it, mode=mode:
                              job_peak(it, mode, args.keep)))
-        for mode in ("ok", "exit3", "raise", "osexit7"):
+        for mode in ("ok", "exit3", "raise", "osexit7", "devmode"):
             if want("host/identical-" + mode):
                 plan.append((it, lambda it=it, mode=mode:
                              job_host_identical(it, mode, args.keep)))
