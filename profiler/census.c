@@ -131,7 +131,8 @@ same_key(PyObject *a, PyObject *b)
     if (a == b) {
         return true;
     }
-    if (!PyUnicode_CheckExact(a) || !PyUnicode_CheckExact(b)) {
+    if (!PyUnicode_CheckExact(a) || !PyUnicode_CheckExact(b)
+        || !sp_unicode_ready(a) || !sp_unicode_ready(b)) {
         return false;
     }
     if (PyUnicode_GET_LENGTH(a) != PyUnicode_GET_LENGTH(b)
@@ -148,6 +149,83 @@ struct name_ctx {
     bool non_str;
 };
 
+/* A hash of a str's contents, computed here: str.__hash__ of an exact
+ * str is C too, but a subclass's is not ours to call. */
+static uint32_t
+content_hash(PyObject *s)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    if (!PyUnicode_CheckExact(s) || !sp_unicode_ready(s)) {
+        return (uint32_t)((uintptr_t)s >> 4);
+    }
+    const unsigned char *p = PyUnicode_DATA(s);
+    size_t n = (size_t)PyUnicode_GET_LENGTH(s) * PyUnicode_KIND(s);
+    for (size_t i = 0; i < n; i++) {
+        h ^= p[i];
+        h *= 0x100000001b3ULL;
+    }
+    return (uint32_t)(h ^ (h >> 32));
+}
+
+#define INDEX_FROM 16   /* names before a class gets a hash index */
+
+static void
+index_put(struct sp_census_class *k, size_t j)
+{
+    size_t h = content_hash(k->names[j].key) & (k->index_cap - 1);
+    while (k->index[h] != 0) {
+        h = (h + 1) & (k->index_cap - 1);
+    }
+    k->index[h] = (uint32_t)j + 1;
+}
+
+/* Index the new last name; build or grow the index (load <= 1/2). */
+static bool
+index_add(struct sp_census_class *k)
+{
+    if (k->nnames * 2 > k->index_cap) {
+        size_t ncap = 64;
+        while (ncap < k->nnames * 4) {
+            ncap *= 2;
+        }
+        uint32_t *ni = sp_calloc(ncap, sizeof(*ni));
+        if (ni == NULL) {
+            return false;
+        }
+        sp_free(k->index);
+        k->index = ni;
+        k->index_cap = ncap;
+        for (size_t i = 0; i < k->nnames; i++) {
+            index_put(k, i);
+        }
+        return true;
+    }
+    index_put(k, k->nnames - 1);
+    return true;
+}
+
+/* The names index of key, or (size_t)-1. */
+static size_t
+name_find(struct sp_census_class *k, PyObject *key)
+{
+    if (k->index != NULL) {
+        size_t h = content_hash(key) & (k->index_cap - 1);
+        for (; k->index[h] != 0; h = (h + 1) & (k->index_cap - 1)) {
+            size_t j = k->index[h] - 1;
+            if (same_key(k->names[j].key, key)) {
+                return j;
+            }
+        }
+        return (size_t)-1;
+    }
+    for (size_t j = 0; j < k->nnames; j++) {
+        if (same_key(k->names[j].key, key)) {
+            return j;
+        }
+    }
+    return (size_t)-1;
+}
+
 static void
 on_name(PyObject *key, void *arg)
 {
@@ -158,17 +236,14 @@ on_name(PyObject *key, void *arg)
         ctx->non_str = true;
         return;
     }
-    /* Start where the previous name matched, wrap around once. */
-    for (size_t i = 0; i < k->nnames; i++) {
-        size_t j = k->cursor + i;
-        if (j >= k->nnames) {
-            j -= k->nnames;
-        }
-        if (same_key(k->names[j].key, key)) {
-            k->names[j].instances++;
-            k->cursor = j + 1 < k->nnames ? j + 1 : 0;
-            return;
-        }
+    /* Instances of a class usually store their names in one order: try
+     * the one after the previous match first. */
+    size_t j = k->cursor < k->nnames && k->names[k->cursor].key == key
+                   ? k->cursor : name_find(k, key);
+    if (j != (size_t)-1) {
+        k->names[j].instances++;
+        k->cursor = j + 1 < k->nnames ? j + 1 : 0;
+        return;
     }
     if (k->nnames == k->cap) {
         size_t ncap = k->cap ? k->cap * 2 : 8;
@@ -184,6 +259,9 @@ on_name(PyObject *key, void *arg)
     k->names[k->nnames].instances = 1;
     k->nnames++;
     k->cursor = 0;
+    if (k->nnames >= INDEX_FROM && !index_add(k)) {
+        ctx->c->failed = true;
+    }
 }
 
 static int
@@ -243,6 +321,7 @@ census_free(struct census *c)
 {
     for (size_t i = 0; i < c->nclasses; i++) {
         sp_free(c->classes[i].names);
+        sp_free(c->classes[i].index);
     }
     sp_free(c->classes);
     sp_free(c->table);

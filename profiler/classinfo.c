@@ -9,101 +9,233 @@
  * hook overrides, materialized dicts), and asks the version backend what
  * a slotted instance would take.
  *
- * Reads type dicts, tp_mro and sys.modules directly: no attribute lookup
- * that could run a metaclass's Python code, no calls into user code, no
- * access to any instance's __dict__.  GIL held throughout.
+ * It runs inside gc callbacks and at exit, with borrowed pointers from the
+ * census, so it must never run Python code: no dict lookup by hash (a str
+ * subclass key's __eq__ or a non-str __module__'s __hash__ would run), no
+ * attribute lookup on objects of types it has not checked exactly, no
+ * encoding through codecs.  Dicts are searched by walking them with
+ * PyDict_Next and comparing exact str keys; strings are encoded here.
+ * Nothing recurses per class, and nothing big lives on the stack: a gc
+ * callback may run on a thread with a 32 KiB stack.  GIL held throughout.
  */
 #include "pyapi.h"
 
 #include <stdarg.h>             /* va_list */
 #include <string.h>             /* strcmp, strncmp, strlen */
 
-/* UTF-8 copy of a str in the profiler's heap; NULL if not a str. */
-static char *
-copy_str(PyObject *s)
+/* ---------------------------------------------------------------- strings */
+
+/* Append s as UTF-8 to b, encoding it here (no codec, no cache in the
+ * host's heap).  A lone surrogate becomes \udcXX and NUL \x00, so a name
+ * that cannot be UTF-8 is still shown, recognizably.  False if s is not
+ * a str this can read. */
+static bool
+put_utf8(struct sp_buf *b, PyObject *s)
 {
-    Py_ssize_t n;
-    if (s == NULL || !PyUnicode_Check(s)) {
+    if (s == NULL || !PyUnicode_Check(s) || !sp_unicode_ready(s)) {
+        return false;
+    }
+    int kind = PyUnicode_KIND(s);
+    const void *data = PyUnicode_DATA(s);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(s);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        char u[4];
+        if (c == 0) {
+            sp_buf_puts(b, "\\x00");
+        }
+        else if (c < 0x80) {
+            u[0] = (char)c;
+            sp_buf_append(b, u, 1);
+        }
+        else if (c < 0x800) {
+            u[0] = (char)(0xc0 | (c >> 6));
+            u[1] = (char)(0x80 | (c & 0x3f));
+            sp_buf_append(b, u, 2);
+        }
+        else if (c >= 0xd800 && c <= 0xdfff) {
+            sp_buf_printf(b, "\\u%04x", (unsigned)c);
+        }
+        else if (c < 0x10000) {
+            u[0] = (char)(0xe0 | (c >> 12));
+            u[1] = (char)(0x80 | ((c >> 6) & 0x3f));
+            u[2] = (char)(0x80 | (c & 0x3f));
+            sp_buf_append(b, u, 3);
+        }
+        else {
+            u[0] = (char)(0xf0 | (c >> 18));
+            u[1] = (char)(0x80 | ((c >> 12) & 0x3f));
+            u[2] = (char)(0x80 | ((c >> 6) & 0x3f));
+            u[3] = (char)(0x80 | (c & 0x3f));
+            sp_buf_append(b, u, 4);
+        }
+    }
+    return true;
+}
+
+/* A scratch buffer for one encoded string at a time; censuses do not
+ * nest (bootstrap.c's in_census), so one is enough. */
+static struct sp_buf scratch;
+
+/* s encoded into the scratch buffer; NULL if not a str or out of memory.
+ * Valid until the next call. */
+static const char *
+utf8(PyObject *s)
+{
+    scratch.len = 0;
+    scratch.failed = false;
+    sp_buf_append(&scratch, "", 0);
+    if (!put_utf8(&scratch, s) || !sp_buf_ok(&scratch)) {
         return NULL;
     }
-    const char *u = PyUnicode_AsUTF8AndSize(s, &n);
+    return scratch.data;
+}
+
+/* A copy in the profiler's heap.  NULL and *oom = false if s is not a
+ * str; NULL and *oom = true if memory ran out. */
+static char *
+copy_str(PyObject *s, bool *oom)
+{
+    const char *u = utf8(s);
+    char *c = NULL;
+    *oom = false;
     if (u == NULL) {
-        PyErr_Clear();
+        *oom = scratch.failed;
         return NULL;
     }
-    return sp_strndup(u, (size_t)n);
+    c = sp_strdup(u);
+    *oom = c == NULL;
+    return c;
+}
+
+/* The value of an exact-str key equal to name in dict, found by walking
+ * the dict: no hashing, no __eq__ of anything. */
+static PyObject *
+dict_find(PyObject *dict, const char *name)
+{
+    PyObject *key, *value;
+    Py_ssize_t pos = 0;
+    if (dict == NULL || !PyDict_Check(dict)) {
+        return NULL;
+    }
+    while (PyDict_Next(dict, &pos, &key, &value)) {
+        if (PyUnicode_CheckExact(key) && sp_unicode_ready(key)
+            && PyUnicode_CompareWithASCIIString(key, name) == 0) {
+            return value;
+        }
+    }
+    return NULL;
 }
 
 /* A borrowed item of a type's own dict, no lookup through the MRO. */
 static PyObject *
 own_item(PyTypeObject *tp, const char *name)
 {
-    if (tp->tp_dict == NULL) {
-        return NULL;
-    }
-    PyObject *v = PyDict_GetItemString(tp->tp_dict, name);
-    PyErr_Clear();
-    return v;
+    return dict_find(tp->tp_dict, name);
 }
 
-/* Where the standard library lives: the directory of os.py. */
+/* ---------------------------------------------------------------- modules */
+
+/* What the census needs of the interpreter, gathered once: sys.modules by
+ * name, where the standard library lives, dataclasses' markers. */
 struct env {
-    PyObject *modules;      /* sys.modules, borrowed */
-    char stdlib[SP_PATH_MAX];
+    struct sp_strmap modules;   /* name -> index into mods */
+    PyObject **mods;            /* borrowed module objects */
+    char **names;               /* owned keys of the map */
+    size_t nmods;
+    char *stdlib;               /* directory of os.py, with '/' */
     size_t stdlib_len;
-    PyObject *dc_field;     /* dataclasses._FIELD, borrowed or NULL */
+    PyObject *dc_field;         /* dataclasses._FIELD, borrowed */
+    PyTypeObject *dc_field_type;/* dataclasses.Field, borrowed */
+    struct sp_strmap seen;      /* every attribute name of the census */
 };
 
-static const char *
-module_file(struct env *e, PyObject *modname, char *buf, size_t len)
+static void
+env_free(struct env *e)
 {
-    if (e->modules == NULL || modname == NULL || !PyDict_Check(e->modules)) {
-        return NULL;
+    for (size_t i = 0; i < e->nmods; i++) {
+        sp_free(e->names[i]);
     }
-    PyObject *mod = PyDict_GetItemWithError(e->modules, modname);
-    if (mod == NULL || !PyModule_Check(mod)) {
-        PyErr_Clear();
-        return NULL;
-    }
-    PyObject *f = PyDict_GetItemString(PyModule_GetDict(mod), "__file__");
-    PyErr_Clear();
-    Py_ssize_t n;
-    const char *u = f && PyUnicode_Check(f) ? PyUnicode_AsUTF8AndSize(f, &n)
-                                            : NULL;
-    if (u == NULL || (size_t)n >= len) {
-        PyErr_Clear();
-        return NULL;
-    }
-    memcpy(buf, u, (size_t)n + 1);
-    return buf;
+    sp_free(e->names);
+    sp_free(e->mods);
+    sp_free(e->stdlib);
+    sp_strmap_free(&e->modules);
+    sp_strmap_free(&e->seen);
 }
 
-static void
+static PyObject *
+env_module(struct env *e, const char *name)
+{
+    int64_t i;
+    if (name == NULL || !sp_strmap_get(&e->modules, 0, name, &i)) {
+        return NULL;
+    }
+    return e->mods[i];
+}
+
+/* The module's __file__ if it is an exact str; a copy, or NULL. */
+static char *
+module_file(struct env *e, const char *name)
+{
+    PyObject *mod = env_module(e, name);
+    bool oom;
+    if (mod == NULL) {
+        return NULL;
+    }
+    PyObject *f = dict_find(PyModule_GetDict(mod), "__file__");
+    return f != NULL && PyUnicode_CheckExact(f) ? copy_str(f, &oom) : NULL;
+}
+
+static bool
 env_init(struct env *e)
 {
-    char buf[SP_PATH_MAX];
+    PyObject *modules = PySys_GetObject("modules");
+    PyObject *key, *value;
+    Py_ssize_t pos = 0;
+
     memset(e, 0, sizeof(*e));
-    e->modules = PySys_GetObject("modules");
-    PyObject *os_name = PyUnicode_FromString("os");
-    const char *f = os_name ? module_file(e, os_name, buf, sizeof(buf))
-                            : NULL;
-    Py_XDECREF(os_name);
     PyErr_Clear();
-    if (f != NULL) {
-        const char *slash = strrchr(f, '/');
-        if (slash != NULL) {
-            e->stdlib_len = (size_t)(slash - f) + 1;
-            memcpy(e->stdlib, f, e->stdlib_len);
-            e->stdlib[e->stdlib_len] = '\0';
+    if (modules == NULL || !PyDict_Check(modules)) {
+        return true;
+    }
+    size_t cap = (size_t)PyDict_Size(modules) + 1;
+    e->mods = sp_calloc(cap, sizeof(*e->mods));
+    e->names = sp_calloc(cap, sizeof(*e->names));
+    if (e->mods == NULL || e->names == NULL) {
+        return false;
+    }
+    while (PyDict_Next(modules, &pos, &key, &value) && e->nmods < cap) {
+        bool oom;
+        if (!PyUnicode_CheckExact(key) || !PyModule_Check(value)) {
+            continue;
         }
+        char *name = copy_str(key, &oom);
+        if (name == NULL) {
+            if (oom) {
+                return false;
+            }
+            continue;
+        }
+        e->names[e->nmods] = name;
+        e->mods[e->nmods] = value;
+        if (sp_strmap_put(&e->modules, 0, name, (int64_t)e->nmods) < 0) {
+            sp_free(name);
+            return false;
+        }
+        e->nmods++;
     }
-    PyObject *dc = e->modules && PyDict_Check(e->modules)
-                       ? PyDict_GetItemString(e->modules, "dataclasses")
-                       : NULL;
-    if (dc != NULL && PyModule_Check(dc)) {
-        e->dc_field = PyDict_GetItemString(PyModule_GetDict(dc), "_FIELD");
+    e->stdlib = module_file(e, "os");
+    if (e->stdlib != NULL) {
+        char *slash = strrchr(e->stdlib, '/');
+        e->stdlib_len = slash ? (size_t)(slash - e->stdlib) + 1 : 0;
     }
-    PyErr_Clear();
+    PyObject *dc = env_module(e, "dataclasses");
+    if (dc != NULL) {
+        e->dc_field = dict_find(PyModule_GetDict(dc), "_FIELD");
+        PyObject *ft = dict_find(PyModule_GetDict(dc), "Field");
+        e->dc_field_type = ft && PyType_Check(ft) ? (PyTypeObject *)ft : NULL;
+    }
+    return true;
 }
 
 /* Code the user can edit: not builtins, not the standard library, not an
@@ -138,18 +270,36 @@ struct node {
     char *qualname;
     char *file;
     int *mro;
-    char **class_vars;
-    char **fields;
-    char **mentions;
-    size_t mentions_cap;
+    struct names_list {
+        char **v;
+        size_t n;
+        size_t cap;
+    } class_vars, fields, mentions;
     struct sp_pnode pub;
+};
+
+struct node_slot {
+    PyTypeObject *tp;
+    int idx;
 };
 
 struct nodes {
     struct node *v;
     size_t n;
     size_t cap;
+    struct node_slot *map;      /* type -> node index, open addressing */
+    size_t map_cap;
+    struct sp_strmap dedup;     /* (node index, name): a list has it */
 };
+
+static void
+list_free(struct names_list *l)
+{
+    for (size_t j = 0; j < l->n; j++) {
+        sp_free(l->v[j]);
+    }
+    sp_free(l->v);
+}
 
 static void
 nodes_free(struct nodes *ns)
@@ -160,35 +310,102 @@ nodes_free(struct nodes *ns)
         sp_free(d->qualname);
         sp_free(d->file);
         sp_free(d->mro);
-        for (size_t j = 0; j < d->pub.nclass_vars; j++) {
-            sp_free(d->class_vars[j]);
-        }
-        sp_free(d->class_vars);
-        for (size_t j = 0; j < d->pub.nfields; j++) {
-            sp_free(d->fields[j]);
-        }
-        sp_free(d->fields);
-        for (size_t j = 0; j < d->pub.nmentions; j++) {
-            sp_free(d->mentions[j]);
-        }
-        sp_free(d->mentions);
+        list_free(&d->class_vars);
+        list_free(&d->fields);
+        list_free(&d->mentions);
     }
     sp_free(ns->v);
+    sp_free(ns->map);
+    sp_strmap_free(&ns->dedup);
+}
+
+static size_t
+ptr_hash(const void *p, size_t cap)
+{
+    uintptr_t x = (uintptr_t)p >> 4;
+    x ^= x >> 29;
+    x *= 0xbf58476d1ce4e5b9ULL;
+    x ^= x >> 32;
+    return (size_t)x & (cap - 1);
 }
 
 static int
-node_find(struct nodes *ns, PyTypeObject *tp)
+node_find(const struct nodes *ns, PyTypeObject *tp)
 {
-    for (size_t i = 0; i < ns->n; i++) {
-        if (ns->v[i].tp == tp) {
-            return (int)i;
+    if (ns->map_cap == 0) {
+        return -1;
+    }
+    for (size_t h = ptr_hash(tp, ns->map_cap);; h = (h + 1) & (ns->map_cap - 1)) {
+        if (ns->map[h].tp == tp) {
+            return ns->map[h].idx;
+        }
+        if (ns->map[h].tp == NULL) {
+            return -1;
         }
     }
-    return -1;
 }
 
-/* functools.cached_property (a C type nowhere; a Python class in
- * functools). */
+static bool
+map_insert(struct nodes *ns, PyTypeObject *tp, int idx)
+{
+    if ((ns->n + 1) * 2 > ns->map_cap) {
+        size_t ncap = ns->map_cap ? ns->map_cap * 2 : 64;
+        struct node_slot *nm = sp_calloc(ncap, sizeof(*nm));
+        if (nm == NULL) {
+            return false;
+        }
+        struct node_slot *old = ns->map;
+        size_t ocap = ns->map_cap;
+        ns->map = nm;
+        ns->map_cap = ncap;
+        for (size_t i = 0; i < ocap; i++) {
+            if (old[i].tp != NULL) {
+                size_t h = ptr_hash(old[i].tp, ncap);
+                while (nm[h].tp != NULL) {
+                    h = (h + 1) & (ncap - 1);
+                }
+                nm[h] = old[i];
+            }
+        }
+        sp_free(old);
+    }
+    size_t h = ptr_hash(tp, ns->map_cap);
+    while (ns->map[h].tp != NULL) {
+        h = (h + 1) & (ns->map_cap - 1);
+    }
+    ns->map[h].tp = tp;
+    ns->map[h].idx = idx;
+    return true;
+}
+
+/* Add the encoded name to one of node k's lists, once.  -1 on OOM. */
+static int
+list_add(struct nodes *ns, int k, struct names_list *l, int which,
+         const char *name)
+{
+    int64_t dummy;
+    uint64_t tag = ((uint64_t)(unsigned)k << 2) | (uint64_t)which;
+    if (sp_strmap_get(&ns->dedup, tag, name, &dummy)) {
+        return 0;
+    }
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 4;
+        void *p = sp_realloc(l->v, cap * sizeof(char *));
+        if (p == NULL) {
+            return -1;
+        }
+        l->v = p;
+        l->cap = cap;
+    }
+    char *c = sp_strdup(name);
+    if (c == NULL) {
+        return -1;
+    }
+    l->v[l->n++] = c;
+    return sp_strmap_put(&ns->dedup, tag, c, 0) < 0 ? -1 : 1;
+}
+
+/* functools.cached_property (a Python class in functools). */
 static bool
 is_cached_property(PyObject *v)
 {
@@ -199,151 +416,91 @@ is_cached_property(PyObject *v)
     }
     PyObject *m = (vt->tp_flags & Py_TPFLAGS_HEAPTYPE)
                       ? own_item(vt, "__module__") : NULL;
-    return m == NULL || !PyUnicode_Check(m)
+    return m == NULL || !PyUnicode_CheckExact(m)
            || PyUnicode_CompareWithASCIIString(m, "functools") == 0;
 }
 
 /* Names in a class's own dict that some instance also carries: declaring
  * them as slots raises ValueError (typeobject.c, type_new: "conflicts
- * with class variable"), or hides a default. */
+ * with class variable"), or hides a default.  One walk over the class's
+ * dict, each key looked up in the census's set of names. */
 static bool
-collect_class_vars(struct node *d, struct sp_census_class *cls, size_t n)
+collect_class_vars(struct env *e, struct nodes *ns, int k)
 {
-    PyObject *dict = d->tp->tp_dict;
-    size_t cap = 0;
-    if (dict == NULL) {
+    PyObject *dict = ns->v[k].tp->tp_dict, *key, *v;
+    Py_ssize_t pos = 0;
+    if (dict == NULL || !PyDict_Check(dict)) {
         return true;
     }
-    for (size_t i = 0; i < n; i++) {
-        for (size_t j = 0; j < cls[i].nnames; j++) {
-            PyObject *key = cls[i].names[j].key;
-            if (!PyUnicode_Check(key)) {
-                continue;
-            }
-            PyObject *v = PyDict_GetItemWithError(dict, key);
-            if (v == NULL) {
-                PyErr_Clear();
-                continue;
-            }
-            if (is_cached_property(v)) {
-                continue;   /* its own blocker says what is wrong */
-            }
-            char *name = copy_str(key);
-            if (name == NULL) {
-                return false;
-            }
-            bool dup = false;
-            for (size_t k = 0; k < d->pub.nclass_vars; k++) {
-                dup |= strcmp(d->class_vars[k], name) == 0;
-            }
-            if (dup) {
-                sp_free(name);
-                continue;
-            }
-            if (d->pub.nclass_vars == cap) {
-                cap = cap ? cap * 2 : 4;
-                void *p = sp_realloc(d->class_vars, cap * sizeof(char *));
-                if (p == NULL) {
-                    sp_free(name);
-                    return false;
-                }
-                d->class_vars = p;
-            }
-            d->class_vars[d->pub.nclass_vars++] = name;
+    while (PyDict_Next(dict, &pos, &key, &v)) {
+        const char *name = PyUnicode_CheckExact(key) ? utf8(key) : NULL;
+        if (name == NULL || !sp_strmap_get(&e->seen, 0, name, NULL)
+            || is_cached_property(v)) {
+            continue;   /* cached_property: its own blocker says why */
         }
-    }
-    return true;
-}
-
-/* Is key one of the attribute names some instance carries? */
-static bool
-seen_name(PyObject *key, struct sp_census_class *cls, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        for (size_t j = 0; j < cls[i].nnames; j++) {
-            PyObject *k = cls[i].names[j].key;
-            if (k == key || (PyUnicode_Check(k) && PyUnicode_Check(key)
-                             && PyUnicode_Compare(k, key) == 0)) {
-                return true;
-            }
-        }
-    }
-    PyErr_Clear();
-    return false;
-}
-
-static bool
-mention_add(struct node *d, PyObject *key, struct sp_census_class *cls,
-            size_t n)
-{
-    if (!PyUnicode_Check(key) || !seen_name(key, cls, n)) {
-        return true;
-    }
-    char *name = copy_str(key);
-    if (name == NULL) {
-        return false;
-    }
-    for (size_t k = 0; k < d->pub.nmentions; k++) {
-        if (strcmp(d->mentions[k], name) == 0) {
-            sp_free(name);
-            return true;
-        }
-    }
-    if (d->pub.nmentions == d->mentions_cap) {
-        size_t cap = d->mentions_cap ? d->mentions_cap * 2 : 8;
-        void *p = sp_realloc(d->mentions, cap * sizeof(char *));
-        if (p == NULL) {
-            sp_free(name);
+        if (list_add(ns, k, &ns->v[k].class_vars, 0, name) < 0) {
             return false;
         }
-        d->mentions = p;
-        d->mentions_cap = cap;
     }
-    d->mentions[d->pub.nmentions++] = name;
     return true;
+}
+
+static bool
+mention_add(struct env *e, struct nodes *ns, int k, PyObject *key)
+{
+    const char *name = PyUnicode_CheckExact(key) ? utf8(key) : NULL;
+    if (name == NULL || !sp_strmap_get(&e->seen, 0, name, NULL)) {
+        return true;
+    }
+    return list_add(ns, k, &ns->v[k].mentions, 1, name) >= 0;
 }
 
 /* Names a code object (and the code nested in it: closures,
- * comprehensions) loads or stores as attributes or globals: co_names. */
+ * comprehensions) loads or stores as attributes or globals: co_names.
+ * Nested code is visited with an explicit stack, not recursion. */
 static bool
-scan_code(struct node *d, PyObject *code, int depth,
-          struct sp_census_class *cls, size_t n)
+scan_code(struct env *e, struct nodes *ns, int k, PyObject *code)
 {
-    if (code == NULL || !PyCode_Check(code) || depth > 8) {
-        return true;
+    PyObject *stack[16];
+    size_t top = 0;
+    if (code != NULL && PyCode_Check(code)) {
+        stack[top++] = code;
     }
-    PyCodeObject *co = (PyCodeObject *)code;
-    if (co->co_names != NULL && PyTuple_Check(co->co_names)) {
-        for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(co->co_names); i++) {
-            if (!mention_add(d, PyTuple_GET_ITEM(co->co_names, i), cls, n)) {
-                return false;
+    while (top > 0) {
+        PyCodeObject *co = (PyCodeObject *)stack[--top];
+        PyObject *names = co->co_names, *consts = co->co_consts;
+        if (names != NULL && PyTuple_Check(names)) {
+            for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(names); i++) {
+                if (!mention_add(e, ns, k, PyTuple_GET_ITEM(names, i))) {
+                    return false;
+                }
             }
         }
-    }
-    if (co->co_consts != NULL && PyTuple_Check(co->co_consts)) {
-        for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(co->co_consts); i++) {
-            if (!scan_code(d, PyTuple_GET_ITEM(co->co_consts, i), depth + 1,
-                           cls, n)) {
-                return false;
+        if (consts != NULL && PyTuple_Check(consts)) {
+            for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(consts); i++) {
+                PyObject *c = PyTuple_GET_ITEM(consts, i);
+                if (PyCode_Check(c) && top < SP_ARRAY_LEN(stack)) {
+                    stack[top++] = c;
+                }
             }
         }
     }
     return true;
 }
 
-/* The functions behind a class-dict value: plain functions, static and
- * class methods, property accessors. */
+/* The functions behind a class-dict value: plain functions, and exact
+ * staticmethod / classmethod / property objects (a subclass could define
+ * __getattribute__, so it is not asked anything). */
 static bool
-scan_value(struct node *d, PyObject *v, struct sp_census_class *cls,
-           size_t n)
+scan_value(struct env *e, struct nodes *ns, int k, PyObject *v)
 {
     static const char *const inner[] = {"__func__", "fget", "fset", "fdel"};
     if (PyFunction_Check(v)) {
-        return scan_code(d, PyFunction_GET_CODE(v), 0, cls, n);
+        return scan_code(e, ns, k, PyFunction_GET_CODE(v));
     }
-    if (!PyObject_TypeCheck(v, &PyStaticMethod_Type)
-        && !PyObject_TypeCheck(v, &PyClassMethod_Type)
-        && !PyObject_TypeCheck(v, &PyProperty_Type)) {
+    if (Py_TYPE(v) != &PyStaticMethod_Type
+        && Py_TYPE(v) != &PyClassMethod_Type
+        && Py_TYPE(v) != &PyProperty_Type) {
         return true;
     }
     for (size_t i = 0; i < SP_ARRAY_LEN(inner); i++) {
@@ -353,7 +510,7 @@ scan_value(struct node *d, PyObject *v, struct sp_census_class *cls,
             continue;
         }
         bool ok = !PyFunction_Check(f)
-                  || scan_code(d, PyFunction_GET_CODE(f), 0, cls, n);
+                  || scan_code(e, ns, k, PyFunction_GET_CODE(f));
         Py_DECREF(f);
         if (!ok) {
             return false;
@@ -368,59 +525,53 @@ scan_value(struct node *d, PyObject *v, struct sp_census_class *cls,
  * functions is the nearest evidence (it also holds globals and loads,
  * hence the intersection with the names instances carry). */
 static bool
-collect_mentions(struct node *d, struct sp_census_class *cls, size_t n)
+collect_mentions(struct env *e, struct nodes *ns, int k)
 {
-    PyObject *dict = d->tp->tp_dict;
-    PyObject *key, *v;
+    PyObject *dict = ns->v[k].tp->tp_dict, *key, *v;
     Py_ssize_t pos = 0;
-
-    if (dict == NULL) {
+    if (dict == NULL || !PyDict_Check(dict)) {
         return true;
     }
-    PyObject *st = PyDict_GetItemString(dict, "__static_attributes__");
-    PyErr_Clear();
-    if (st != NULL && PyTuple_Check(st)) {
+    PyObject *st = dict_find(dict, "__static_attributes__");
+    if (st != NULL && PyTuple_CheckExact(st)) {
         for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(st); i++) {
-            if (!mention_add(d, PyTuple_GET_ITEM(st, i), cls, n)) {
+            if (!mention_add(e, ns, k, PyTuple_GET_ITEM(st, i))) {
                 return false;
             }
         }
         return true;
     }
     while (PyDict_Next(dict, &pos, &key, &v)) {
-        if (!scan_value(d, v, cls, n)) {
+        if (!scan_value(e, ns, k, v)) {
             return false;
         }
     }
     return true;
 }
 
-/* Dataclass fields proper (not ClassVar/InitVar pseudo-fields). */
+/* Dataclass fields proper (not ClassVar/InitVar pseudo-fields): values
+ * of exactly dataclasses.Field whose _field_type is dataclasses._FIELD. */
 static bool
-collect_fields(struct env *e, struct node *d, PyObject *fields)
+collect_fields(struct env *e, struct nodes *ns, int k, PyObject *fields)
 {
-    Py_ssize_t pos = 0;
     PyObject *key, *field;
-    size_t cap = (size_t)PyDict_Size(fields);
-    d->fields = sp_calloc(cap ? cap : 1, sizeof(char *));
-    if (d->fields == NULL) {
-        return false;
+    Py_ssize_t pos = 0;
+    if (!PyDict_CheckExact(fields)) {
+        return true;
     }
     while (PyDict_Next(fields, &pos, &key, &field)) {
-        if (e->dc_field != NULL) {
-            PyObject *ft = PyObject_GetAttrString(field, "_field_type");
-            bool proper = ft == e->dc_field;
-            Py_XDECREF(ft);
-            PyErr_Clear();
-            if (!proper) {
-                continue;
-            }
+        if (e->dc_field_type == NULL || Py_TYPE(field) != e->dc_field_type) {
+            continue;
         }
-        char *name = copy_str(key);
-        if (name == NULL) {
+        PyObject *ft = PyObject_GetAttrString(field, "_field_type");
+        bool proper = ft != NULL && ft == e->dc_field;
+        Py_XDECREF(ft);
+        PyErr_Clear();
+        const char *name = PyUnicode_CheckExact(key) ? utf8(key) : NULL;
+        if (proper && name != NULL
+            && list_add(ns, k, &ns->v[k].fields, 2, name) < 0) {
             return false;
         }
-        d->fields[d->pub.nfields++] = name;
     }
     return true;
 }
@@ -429,17 +580,17 @@ static uint64_t
 count_existing_slots(PyObject *slots)
 {
     uint64_t n = 0;
-    if (PyUnicode_Check(slots)) {
+    if (PyUnicode_CheckExact(slots)) {
         return PyUnicode_CompareWithASCIIString(slots, "__dict__") != 0
                && PyUnicode_CompareWithASCIIString(slots, "__weakref__") != 0;
     }
-    if (!PyTuple_Check(slots) && !PyList_Check(slots)) {
+    if (!PyTuple_CheckExact(slots) && !PyList_CheckExact(slots)) {
         return 0;
     }
     Py_ssize_t len = PySequence_Fast_GET_SIZE(slots);
     for (Py_ssize_t i = 0; i < len; i++) {
         PyObject *s = PySequence_Fast_GET_ITEM(slots, i);
-        if (PyUnicode_Check(s)
+        if (PyUnicode_CheckExact(s)
             && PyUnicode_CompareWithASCIIString(s, "__dict__") != 0
             && PyUnicode_CompareWithASCIIString(s, "__weakref__") != 0) {
             n++;
@@ -448,13 +599,14 @@ count_existing_slots(PyObject *slots)
     return n;
 }
 
-/* Add tp (a heap type) and, recursively, the heap classes of its MRO.
- * Returns the node index, -1 on allocation failure. */
+/* Describe one heap class whose MRO's heap classes are all known already
+ * (node_add_mro adds bases first).  Returns the node index, -1 on
+ * allocation failure. */
 static int
-node_add(struct env *e, struct nodes *ns, PyTypeObject *tp,
-         struct sp_census_class *cls, size_t ncls)
+node_add_one(struct env *e, struct nodes *ns, PyTypeObject *tp)
 {
     int idx = node_find(ns, tp);
+    bool oom;
     if (idx >= 0) {
         return idx;
     }
@@ -467,32 +619,36 @@ node_add(struct env *e, struct nodes *ns, PyTypeObject *tp,
         ns->v = p;
         ns->cap = cap;
     }
-    idx = (int)ns->n++;
+    idx = (int)ns->n;
+    if (!map_insert(ns, tp, idx)) {
+        return -1;
+    }
+    ns->n++;
     struct node *d = &ns->v[idx];
-    char buf[SP_PATH_MAX];
     memset(d, 0, sizeof(*d));
     d->tp = tp;
     d->pub.layout_parent = -1;
 
     PyObject *modname = own_item(tp, "__module__");
-    d->module = copy_str(modname);
+    d->module = PyUnicode_CheckExact(modname) ? copy_str(modname, &oom)
+                                              : NULL;
     if (d->module == NULL) {
         d->module = sp_strdup("builtins");
     }
-    d->qualname = copy_str(((PyHeapTypeObject *)tp)->ht_qualname);
+    PyObject *qn = ((PyHeapTypeObject *)tp)->ht_qualname;
+    d->qualname = copy_str(qn, &oom);
     if (d->qualname == NULL) {
         d->qualname = sp_strdup(tp->tp_name);
     }
-    const char *file = module_file(e, modname, buf, sizeof(buf));
-    if (file == NULL && sp_main_file[0] != '\0'
-        && strcmp(d->module, "__main__") == 0) {
-        file = sp_main_file;
-    }
-    if (file != NULL) {
-        d->file = sp_strdup(file);
-    }
     if (d->module == NULL || d->qualname == NULL) {
         return -1;
+    }
+    if (PyUnicode_CheckExact(modname)) {
+        d->file = module_file(e, d->module);
+    }
+    if (d->file == NULL && sp_main_file[0] != '\0'
+        && strcmp(d->module, "__main__") == 0) {
+        d->file = sp_strdup(sp_main_file);
     }
     d->pub.editable = editable(e, tp, d->module, d->file);
     PyObject *slots = own_item(tp, "__slots__");
@@ -503,45 +659,54 @@ node_add(struct env *e, struct nodes *ns, PyTypeObject *tp,
     PyObject *fields = own_item(tp, "__dataclass_fields__");
     if (fields != NULL && PyDict_Check(fields)) {
         d->pub.dataclass = true;
-        if (!collect_fields(e, d, fields)) {
+        if (!collect_fields(e, ns, idx, fields)) {
             return -1;
         }
     }
-    if (!collect_class_vars(d, cls, ncls) || !collect_mentions(d, cls, ncls)) {
+    if (!collect_class_vars(e, ns, idx) || !collect_mentions(e, ns, idx)) {
         return -1;
     }
 
-    /* MRO: heap classes only (object, tuple, ... are not plan material).
-     * Recursion may move ns->v: index, don't hold d across it. */
+    /* MRO: heap classes only (object, tuple, ... are not plan material). */
+    d = &ns->v[idx];
     PyObject *mro = tp->tp_mro;
     Py_ssize_t nmro = mro && PyTuple_Check(mro) ? PyTuple_GET_SIZE(mro) : 0;
-    int *m = sp_calloc((size_t)nmro + 1, sizeof(int));
-    if (m == NULL) {
+    d->mro = sp_calloc((size_t)nmro + 1, sizeof(int));
+    if (d->mro == NULL) {
         return -1;
     }
-    size_t k = 0;
-    m[k++] = idx;
+    d->mro[d->pub.nmro++] = idx;
     for (Py_ssize_t i = 1; i < nmro; i++) {
         PyObject *b = PyTuple_GET_ITEM(mro, i);
-        if (!PyType_Check(b)
-            || !(((PyTypeObject *)b)->tp_flags & Py_TPFLAGS_HEAPTYPE)) {
-            continue;
+        int bi = PyType_Check(b) ? node_find(ns, (PyTypeObject *)b) : -1;
+        if (bi >= 0) {
+            d->mro[d->pub.nmro++] = bi;
         }
-        int bi = node_add(e, ns, (PyTypeObject *)b, cls, ncls);
-        if (bi < 0) {
-            sp_free(m);
-            return -1;
-        }
-        m[k++] = bi;
     }
-    d = &ns->v[idx];
-    d->mro = m;
-    d->pub.nmro = k;
     PyTypeObject *base = tp->tp_base;
     if (base != NULL && (base->tp_flags & Py_TPFLAGS_HEAPTYPE)) {
         d->pub.layout_parent = node_find(ns, base);
     }
     return idx;
+}
+
+/* Add tp and the heap classes of its MRO, most basic first, so each
+ * class finds its own bases described (a base's MRO is part of its
+ * subclass's).  No recursion: MROs can be thousands of classes deep. */
+static int
+node_add_mro(struct env *e, struct nodes *ns, PyTypeObject *tp)
+{
+    PyObject *mro = tp->tp_mro;
+    Py_ssize_t nmro = mro && PyTuple_Check(mro) ? PyTuple_GET_SIZE(mro) : 0;
+    for (Py_ssize_t i = nmro; i-- > 1;) {
+        PyObject *b = PyTuple_GET_ITEM(mro, i);
+        if (PyType_Check(b)
+            && (((PyTypeObject *)b)->tp_flags & Py_TPFLAGS_HEAPTYPE)
+            && node_add_one(e, ns, (PyTypeObject *)b) < 0) {
+            return -1;
+        }
+    }
+    return node_add_one(e, ns, tp);
 }
 
 /* The nearest non-heap type along tp_base: the builtin layout an instance
@@ -576,9 +741,7 @@ check_cached_property(struct sp_class *c, PyTypeObject *tp)
             if (!is_cached_property(v)) {
                 continue;
             }
-            const char *kn = PyUnicode_Check(key) ? PyUnicode_AsUTF8(key)
-                                                  : NULL;
-            PyErr_Clear();
+            const char *kn = utf8(key);
             if (!sp_class_add_issue(
                     c, "cached-property", true,
                     "functools.cached_property '%s' on %s stores its value "
@@ -686,8 +849,12 @@ fill_class(struct sp_class *c, struct sp_census_class *k)
         return false;
     }
     for (size_t j = 0; j < k->nnames; j++) {
-        char *name = copy_str(k->names[j].key);
+        bool oom;
+        char *name = copy_str(k->names[j].key, &oom);
         if (name == NULL) {
+            if (oom) {
+                return false;
+            }
             continue;
         }
         c->attrs[c->nattrs].name = name;
@@ -702,7 +869,7 @@ sp_classinfo_report(struct sp_census_class *cls, size_t n,
                     const struct sp_config *cfg)
 {
     struct sp_report *r = sp_calloc(1, sizeof(*r));
-    struct nodes ns = {0};
+    struct nodes ns;
     struct env e;
     int *class_node = sp_calloc(n ? n : 1, sizeof(int));
     bool *flags = sp_calloc(n ? 3 * n : 1, sizeof(bool));
@@ -711,6 +878,8 @@ sp_classinfo_report(struct sp_census_class *cls, size_t n,
     const char **base_name = sp_calloc(n ? n : 1, sizeof(char *));
     bool ok = false;
 
+    memset(&ns, 0, sizeof(ns));
+    memset(&e, 0, sizeof(e));
     if (r == NULL || class_node == NULL || flags == NULL || out == NULL
         || base_name == NULL) {
         goto done;
@@ -718,18 +887,30 @@ sp_classinfo_report(struct sp_census_class *cls, size_t n,
     snprintf(r->python, sizeof(r->python), "%s", SP_PY_VERSION);
     r->min_instances = cfg->min_instances;
     r->classes = sp_calloc(n ? n : 1, sizeof(*r->classes));
-    if (r->classes == NULL) {
+    if (r->classes == NULL || !env_init(&e)) {
         goto done;
     }
-    env_init(&e);
     bool *base_has_dict = flags, *base_varsize = flags + n,
          *base_has_weakref = flags + 2 * n;
 
+    /* Names first: the class walk below only keeps class variables and
+     * mentions that some instance carries. */
     for (size_t i = 0; i < n; i++) {
         struct sp_class *c = &r->classes[r->nclasses++];
+        if (!fill_class(c, &cls[i])) {
+            goto done;
+        }
+        for (size_t a = 0; a < c->nattrs; a++) {
+            if (sp_strmap_put(&e.seen, 0, c->attrs[a].name, 0) < 0) {
+                goto done;
+            }
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct sp_class *c = &r->classes[i];
         PyTypeObject *tp = cls[i].tp;
-        int idx = node_add(&e, &ns, tp, cls, n);
-        if (idx < 0 || !fill_class(c, &cls[i])) {
+        int idx = node_add_mro(&e, &ns, tp);
+        if (idx < 0) {
             goto done;
         }
         class_node[i] = idx;
@@ -740,6 +921,9 @@ sp_classinfo_report(struct sp_census_class *cls, size_t n,
         }
         if (ns.v[idx].file != NULL) {
             c->file = sp_strdup(ns.v[idx].file);
+            if (c->file == NULL) {
+                goto done;
+            }
             c->line = sp_sourceloc_class_line(c->file, c->qualname);
         }
         PyTypeObject *bb = builtin_base(tp);
@@ -763,9 +947,12 @@ sp_classinfo_report(struct sp_census_class *cls, size_t n,
         pub[i].module = d->module;
         pub[i].qualname = d->qualname;
         pub[i].mro = d->mro;
-        pub[i].class_vars = (const char *const *)d->class_vars;
-        pub[i].fields = (const char *const *)d->fields;
-        pub[i].mentions = (const char *const *)d->mentions;
+        pub[i].class_vars = (const char *const *)d->class_vars.v;
+        pub[i].nclass_vars = d->class_vars.n;
+        pub[i].fields = (const char *const *)d->fields.v;
+        pub[i].nfields = d->fields.n;
+        pub[i].mentions = (const char *const *)d->mentions.v;
+        pub[i].nmentions = d->mentions.n;
     }
     struct sp_plan_in in = {
         .nodes = pub,
@@ -806,6 +993,7 @@ done:
     PyErr_Clear();
     sp_free(pub);
     nodes_free(&ns);
+    env_free(&e);
     sp_free(class_node);
     sp_free(flags);
     sp_free(out);

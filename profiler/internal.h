@@ -75,6 +75,30 @@ void sp_buf_json_str(struct sp_buf *b, const char *s);
 bool sp_buf_ok(const struct sp_buf *b);
 
 /* ------------------------------------------------------------------ */
+/* strmap.c -- (tag, string) -> integer, for membership tests that would
+ * otherwise be quadratic.  Keys are borrowed.  tag lets one map hold
+ * several sets (e.g. one per class). */
+struct sp_strmap_slot {
+    const char *key;
+    uint64_t tag;
+    uint64_t hash;
+    int64_t value;
+};
+struct sp_strmap {
+    struct sp_strmap_slot *slots;
+    size_t cap;
+    size_t len;
+};
+void sp_strmap_init(struct sp_strmap *m);
+void sp_strmap_free(struct sp_strmap *m);
+/* 1 if added, 0 if (tag, key) was there already (value kept), -1 on
+ * allocation failure. */
+int sp_strmap_put(struct sp_strmap *m, uint64_t tag, const char *key,
+                  int64_t value);
+bool sp_strmap_get(const struct sp_strmap *m, uint64_t tag, const char *key,
+                   int64_t *value);
+
+/* ------------------------------------------------------------------ */
 /* config.c -- SLOTPROF_OPTIONS, parsed once.  Nobody else calls getenv(). */
 #define SP_PATH_MAX 4096
 

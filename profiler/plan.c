@@ -68,17 +68,6 @@ sp_class_add_issue(struct sp_class *c, const char *code, bool blocks,
 /* ------------------------------------------------------------ helpers */
 
 static bool
-in_list(const char *const *v, size_t n, const char *s)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (strcmp(v[i], s) == 0) {
-            return true;
-        }
-    }
-    return false;
-}
-
-static bool
 in_mro(const struct sp_pnode *node, int k)
 {
     for (size_t i = 0; i < node->nmro; i++) {
@@ -89,39 +78,28 @@ in_mro(const struct sp_pnode *node, int k)
     return false;
 }
 
-static bool
-carries(const struct sp_class *c, const char *name)
-{
-    for (size_t i = 0; i < c->nattrs; i++) {
-        if (strcmp(c->attrs[i].name, name) == 0) {
-            return true;
-        }
-    }
-    return false;
-}
 
-static uint64_t
-carried_by(const struct sp_class *c, const char *name)
-{
-    for (size_t i = 0; i < c->nattrs; i++) {
-        if (strcmp(c->attrs[i].name, name) == 0) {
-            return c->attrs[i].instances;
-        }
-    }
-    return 0;
-}
 
-/* A growable list of names (borrowed strings). */
+/* A growable list of names (borrowed strings), with a set beside it so
+ * membership is not a scan: classes can carry tens of thousands of
+ * names. */
 struct names {
     const char **v;
     size_t n;
     size_t cap;
+    struct sp_strmap set;
 };
+
+static bool
+names_has(const struct names *l, const char *s)
+{
+    return sp_strmap_get(&l->set, 0, s, NULL);
+}
 
 static bool
 names_add(struct names *l, const char *s)
 {
-    if (in_list(l->v, l->n, s)) {
+    if (names_has(l, s)) {
         return true;
     }
     if (l->n == l->cap) {
@@ -133,8 +111,18 @@ names_add(struct names *l, const char *s)
         l->v = p;
         l->cap = cap;
     }
+    if (sp_strmap_put(&l->set, 0, s, 0) < 0) {
+        return false;
+    }
     l->v[l->n++] = s;
     return true;
+}
+
+static void
+names_free(struct names *l)
+{
+    sp_free(l->v);
+    sp_strmap_free(&l->set);
 }
 
 /* The layout chain of class node k, derived first: k, tp_base, ... while
@@ -163,26 +151,43 @@ on_chain(const int *chain, size_t n, int k)
 
 #define MAX_CHAIN 64
 
-/* Every class with live instances that has node k in its MRO carries n
- * (so declaring n in k burdens nobody). */
-static bool
-all_below_carry(const struct sp_report *r, const struct sp_plan_in *in,
-                int k, const char *n)
-{
-    for (size_t j = 0; j < r->nclasses; j++) {
-        const struct sp_pnode *nj = &in->nodes[in->class_node[j]];
-        if (in_mro(nj, k) && !carries(&r->classes[j], n)) {
-            return false;
-        }
-    }
-    return true;
-}
-
 /* ------------------------------------------------------------ the plan */
+
+/* Tags of the plan-wide string map (struct decl.map). */
+#define TAG_ATTR(i) (((uint64_t)(i) << 3) | 0)      /* class i's names */
+#define TAG_MENTION(k) (((uint64_t)(k) << 3) | 1)   /* node k's code */
+#define TAG_CLASSVAR(k) (((uint64_t)(k) << 3) | 2)  /* node k's dict */
+#define TAG_FIELD(k) (((uint64_t)(k) << 3) | 3)     /* node k's fields */
+#define TAG_BELOW(k) (((uint64_t)(k) << 3) | 4)     /* all_below_carry memo */
 
 struct decl {
     struct names *per_node;     /* names declared by each node */
+    struct sp_strmap map;       /* the sets above, by tag */
+    size_t **below;             /* per node: classes with it in their MRO */
+    size_t *nbelow;
 };
+
+static bool
+node_has(const struct decl *d, uint64_t tag, const char *s)
+{
+    return sp_strmap_get(&d->map, tag, s, NULL);
+}
+
+/* Every class with live instances that has node k in its MRO carries n
+ * (so declaring n in k burdens nobody).  Memoized per (k, n). */
+static int
+all_below_carry(struct decl *d, int k, const char *n)
+{
+    int64_t v;
+    if (sp_strmap_get(&d->map, TAG_BELOW(k), n, &v)) {
+        return (int)v;
+    }
+    v = 1;
+    for (size_t b = 0; b < d->nbelow[k] && v; b++) {
+        v = node_has(d, TAG_ATTR(d->below[k][b]), n);
+    }
+    return sp_strmap_put(&d->map, TAG_BELOW(k), n, v) < 0 ? -1 : (int)v;
+}
 
 /* Decide, for class i, where each of its names is declared. */
 static bool
@@ -212,13 +217,17 @@ assign_names(const struct sp_report *r, const struct sp_plan_in *in,
          * belongs to one of those: that is where `self.n = ...` lives. */
         bool named = false;
         for (size_t m = 0; m < ncand; m++) {
-            const struct sp_pnode *node = &in->nodes[cand[m]];
-            named |= in_list(node->mentions, node->nmentions, n);
+            named |= node_has(d, TAG_MENTION(cand[m]), n);
         }
         for (size_t m = ncand; m-- > 0;) {      /* most basic first */
-            const struct sp_pnode *node = &in->nodes[cand[m]];
-            if ((!named || in_list(node->mentions, node->nmentions, n))
-                && all_below_carry(r, in, cand[m], n)) {
+            if (named && !node_has(d, TAG_MENTION(cand[m]), n)) {
+                continue;
+            }
+            int below = all_below_carry(d, cand[m], n);
+            if (below < 0) {
+                return false;
+            }
+            if (below) {
                 k = cand[m];
                 break;
             }
@@ -235,12 +244,12 @@ assign_names(const struct sp_report *r, const struct sp_plan_in *in,
 }
 
 static bool
-all_fields(const struct sp_pnode *node, char *const *names, size_t n,
+all_fields(const struct decl *d, int k, char *const *names, size_t n,
            const char **missing)
 {
     for (size_t i = 0; i < n; i++) {
         if (strcmp(names[i], WEAKREF_NAME) != 0
-            && !in_list(node->fields, node->nfields, names[i])) {
+            && !node_has(d, TAG_FIELD(k), names[i])) {
             *missing = names[i];
             return false;
         }
@@ -322,8 +331,8 @@ plan_class(struct sp_report *r, const struct sp_plan_in *in, size_t i,
          * (a lay-out conflict). */
         struct names own = {0};
         for (size_t a = 0; a < l->n; a++) {
-            if (!in_list(all.v, all.n, l->v[a]) && !names_add(&own, l->v[a])) {
-                sp_free(own.v);
+            if (!names_has(&all, l->v[a]) && !names_add(&own, l->v[a])) {
+                names_free(&own);
                 goto fail;
             }
         }
@@ -332,7 +341,7 @@ plan_class(struct sp_report *r, const struct sp_plan_in *in, size_t i,
         st->qualname = sp_strdup(node->qualname);
         st->names = copy_names(&own);
         st->nnames = own.n;
-        sp_free(own.v);
+        names_free(&own);
         l = NULL;       /* from here on, the step's own names */
         if (st->module == NULL || st->qualname == NULL || st->names == NULL) {
             goto fail;
@@ -342,7 +351,7 @@ plan_class(struct sp_report *r, const struct sp_plan_in *in, size_t i,
             st->form = SP_FORM_EMPTY_SLOTS;
         }
         else if (node->dataclass && in->dataclass_slots_ok
-                 && all_fields(node, st->names, st->nnames, &missing)) {
+                 && all_fields(d, k, st->names, st->nnames, &missing)) {
             st->form = SP_FORM_DATACLASS;
         }
         else {
@@ -385,7 +394,7 @@ plan_class(struct sp_report *r, const struct sp_plan_in *in, size_t i,
                 out->nslots++;
             }
             bool field_ok = st->form == SP_FORM_DATACLASS;
-            if (in_list(node->class_vars, node->nclass_vars, n) && !field_ok
+            if (node_has(d, TAG_CLASSVAR(k), n) && !field_ok
                 && !sp_class_add_issue(
                     c, "class-variable", true,
                     "'%s' is a class variable of %s and an instance "
@@ -401,19 +410,19 @@ plan_class(struct sp_report *r, const struct sp_plan_in *in, size_t i,
         const char *n = all.v[s];
         int declarer = -1;
         for (size_t m = 0; m < self->nmro; m++) {
-            if (in_list(d->per_node[self->mro[m]].v,
-                        d->per_node[self->mro[m]].n, n)) {
+            if (names_has(&d->per_node[self->mro[m]], n)) {
                 declarer = self->mro[m];
             }
         }
         for (size_t m = 0; m < self->nmro && declarer >= 0; m++) {
             int a = self->mro[m];
             const struct sp_pnode *node = &in->nodes[a];
-            if (a == declarer
-                || !in_list(node->class_vars, node->nclass_vars, n)) {
+            if (a == declarer || !node_has(d, TAG_CLASSVAR(a), n)) {
                 continue;
             }
-            uint64_t have = carried_by(c, n);
+            int64_t at = -1;
+            uint64_t have = sp_strmap_get(&d->map, TAG_ATTR(i), n, &at)
+                                ? c->attrs[at].instances : 0;
             bool ok_issue;
             if (!in_mro(&in->nodes[declarer], a)) {
                 ok_issue = sp_class_add_issue(
@@ -452,7 +461,7 @@ plan_class(struct sp_report *r, const struct sp_plan_in *in, size_t i,
 
     /* None lost: every name carried is declared along the MRO. */
     for (size_t a = 0; a < c->nattrs; a++) {
-        if (SP_NEVER(!in_list(all.v, all.n, c->attrs[a].name))
+        if (SP_NEVER(!names_has(&all, c->attrs[a].name))
             && !sp_class_add_issue(c, "plan-incomplete", true,
                                    "'%s' has no slot in the plan",
                                    c->attrs[a].name)) {
@@ -465,19 +474,19 @@ plan_class(struct sp_report *r, const struct sp_plan_in *in, size_t i,
     struct names order = {0};
     bool ordered = true;
     for (size_t a = 0; a < c->nattrs && ordered; a++) {
-        ordered = !in_list(all.v, all.n, c->attrs[a].name)
+        ordered = !names_has(&all, c->attrs[a].name)
                   || names_add(&order, c->attrs[a].name);
     }
     for (size_t a = 0; a < all.n && ordered; a++) {
         ordered = strcmp(all.v[a], WEAKREF_NAME) == 0
                   || names_add(&order, all.v[a]);
     }
-    if (ordered && in_list(all.v, all.n, WEAKREF_NAME)) {
+    if (ordered && names_has(&all, WEAKREF_NAME)) {
         ordered = names_add(&order, WEAKREF_NAME);
     }
     c->suggested_slots = ordered ? copy_names(&order) : NULL;
     c->nsuggested = order.n;
-    sp_free(order.v);
+    names_free(&order);
     if (c->suggested_slots == NULL) {
         goto fail;
     }
@@ -492,8 +501,125 @@ plan_class(struct sp_report *r, const struct sp_plan_in *in, size_t i,
     }
     ok = true;
 fail:
-    sp_free(all.v);
+    names_free(&all);
     return ok;
+}
+
+/* Class indices ordered by instances, most first, ties by index: a
+ * stable merge sort in the profiler's heap (glibc's qsort may take its
+ * scratch memory from the host's malloc). */
+static size_t *
+by_instances(const struct sp_report *r)
+{
+    size_t n = r->nclasses;
+    size_t *a = sp_calloc(n ? n : 1, sizeof(size_t));
+    size_t *t = sp_calloc(n ? n : 1, sizeof(size_t));
+    if (a == NULL || t == NULL) {
+        sp_free(a);
+        sp_free(t);
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        a[i] = i;
+    }
+    for (size_t w = 1; w < n; w *= 2) {
+        for (size_t lo = 0; lo < n; lo += 2 * w) {
+            size_t mid = lo + w < n ? lo + w : n;
+            size_t hi = lo + 2 * w < n ? lo + 2 * w : n;
+            size_t x = lo, y = mid, o = lo;
+            while (x < mid || y < hi) {
+                bool left = y >= hi
+                    || (x < mid && r->classes[a[x]].instances
+                                   >= r->classes[a[y]].instances);
+                t[o++] = left ? a[x++] : a[y++];
+            }
+        }
+        size_t *sw = a;
+        a = t;
+        t = sw;
+    }
+    sp_free(t);
+    return a;
+}
+
+/* The sets plan decisions look names up in, and, per node, the classes
+ * with live instances that have it in their MRO. */
+static bool
+decl_init(struct decl *d, const struct sp_report *r,
+          const struct sp_plan_in *in)
+{
+    memset(d, 0, sizeof(*d));
+    d->per_node = sp_calloc(in->nnodes ? in->nnodes : 1, sizeof(struct names));
+    d->below = sp_calloc(in->nnodes ? in->nnodes : 1, sizeof(size_t *));
+    d->nbelow = sp_calloc(in->nnodes ? in->nnodes : 1, sizeof(size_t));
+    if (d->per_node == NULL || d->below == NULL || d->nbelow == NULL) {
+        return false;
+    }
+    for (size_t i = 0; i < r->nclasses; i++) {
+        const struct sp_class *c = &r->classes[i];
+        for (size_t a = 0; a < c->nattrs; a++) {
+            if (sp_strmap_put(&d->map, TAG_ATTR(i), c->attrs[a].name,
+                              (int64_t)a) < 0) {
+                return false;
+            }
+        }
+        const struct sp_pnode *node = &in->nodes[in->class_node[i]];
+        for (size_t m = 0; m < node->nmro; m++) {
+            d->nbelow[node->mro[m]]++;
+        }
+    }
+    for (size_t k = 0; k < in->nnodes; k++) {
+        const struct sp_pnode *node = &in->nodes[k];
+        d->below[k] = sp_calloc(d->nbelow[k] ? d->nbelow[k] : 1,
+                                sizeof(size_t));
+        if (d->below[k] == NULL) {
+            return false;
+        }
+        d->nbelow[k] = 0;
+        for (size_t j = 0; j < node->nmentions; j++) {
+            if (sp_strmap_put(&d->map, TAG_MENTION(k), node->mentions[j], 0)
+                < 0) {
+                return false;
+            }
+        }
+        for (size_t j = 0; j < node->nclass_vars; j++) {
+            if (sp_strmap_put(&d->map, TAG_CLASSVAR(k), node->class_vars[j],
+                              0) < 0) {
+                return false;
+            }
+        }
+        for (size_t j = 0; j < node->nfields; j++) {
+            if (sp_strmap_put(&d->map, TAG_FIELD(k), node->fields[j], 0)
+                < 0) {
+                return false;
+            }
+        }
+    }
+    for (size_t i = 0; i < r->nclasses; i++) {
+        const struct sp_pnode *node = &in->nodes[in->class_node[i]];
+        for (size_t m = 0; m < node->nmro; m++) {
+            int k = node->mro[m];
+            d->below[k][d->nbelow[k]++] = i;
+        }
+    }
+    return true;
+}
+
+static void
+decl_free(struct decl *d, size_t nnodes)
+{
+    for (size_t k = 0; k < nnodes; k++) {
+        if (d->per_node != NULL) {
+            names_free(&d->per_node[k]);
+        }
+        if (d->below != NULL) {
+            sp_free(d->below[k]);
+        }
+    }
+    sp_free(d->per_node);
+    sp_free(d->below);
+    sp_free(d->nbelow);
+    sp_strmap_free(&d->map);
 }
 
 bool
@@ -501,29 +627,13 @@ sp_plan_build(struct sp_report *r, const struct sp_plan_in *in,
               struct sp_plan_out *out)
 {
     struct decl d;
+    size_t *order = NULL;
     bool ok = false;
 
-    d.per_node = sp_calloc(in->nnodes ? in->nnodes : 1, sizeof(struct names));
-    if (d.per_node == NULL) {
-        return false;
-    }
     /* Decide in a stable order: most instances first, so first-seen
      * order within a class follows its most common subclass. */
-    size_t *order = sp_calloc(r->nclasses ? r->nclasses : 1, sizeof(size_t));
-    if (order == NULL) {
+    if (!decl_init(&d, r, in) || (order = by_instances(r)) == NULL) {
         goto done;
-    }
-    for (size_t i = 0; i < r->nclasses; i++) {
-        order[i] = i;
-    }
-    for (size_t i = 1; i < r->nclasses; i++) {
-        size_t v = order[i], j = i;
-        while (j > 0
-               && r->classes[order[j - 1]].instances < r->classes[v].instances) {
-            order[j] = order[j - 1];
-            j--;
-        }
-        order[j] = v;
     }
     for (size_t i = 0; i < r->nclasses; i++) {
         if (!assign_names(r, in, order[i], &d)) {
@@ -539,9 +649,6 @@ sp_plan_build(struct sp_report *r, const struct sp_plan_in *in,
     ok = true;
 done:
     sp_free(order);
-    for (size_t k = 0; k < in->nnodes; k++) {
-        sp_free(d.per_node[k].v);
-    }
-    sp_free(d.per_node);
+    decl_free(&d, in->nnodes);
     return ok;
 }

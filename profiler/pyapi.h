@@ -41,6 +41,23 @@ sp_interp_current(void)
 #endif
 }
 
+/* A str whose characters can be read (PyUnicode_KIND/DATA): before 3.12
+ * a legacy string may still need PyUnicode_READY, which fills in the
+ * canonical form (C only, no Python code). */
+static inline bool
+sp_unicode_ready(PyObject *s)
+{
+#if PY_VERSION_HEX < 0x030C0000
+    if (PyUnicode_READY(s) < 0) {
+        PyErr_Clear();
+        return false;
+    }
+#else
+    (void)s;
+#endif
+    return true;
+}
+
 /* What one live instance costs now, measured from its memory.  */
 struct sp_inst {
     uint64_t bytes;         /* cost of all blocks the instance owns, in
@@ -129,6 +146,9 @@ struct sp_census_class {
     size_t cap;
     size_t cursor;          /* where the last name matched: instances of
                                a class usually store names in one order */
+    uint32_t *index;        /* by content hash -> names index + 1, once a
+                               class has many names (open addressing) */
+    size_t index_cap;
 };
 
 /* classinfo.c -- from census aggregates to a plain report: names,
