@@ -52,7 +52,11 @@ WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wno-missing-field-initialize
 CSTD := -std=c11 -D_GNU_SOURCE
 SANFLAGS := $(if $(SANITIZE),-fsanitize=$(SANITIZE) -fno-omit-frame-pointer,)
 CFLAGS ?= -O2 -g
-LIB_CFLAGS := $(CSTD) $(WARN) $(CFLAGS) $(SANFLAGS) -fPIC -fvisibility=hidden \
+# Sanitizer builds keep the profiler's memory in libc's heap, where ASan
+# can see it, instead of the private jemalloc.
+ALLOC_FLAGS := $(if $(SANITIZE),-DSLOTPROF_SYSTEM_ALLOC,)
+ALLOC_LIB = $(if $(SANITIZE),,$(JEMALLOC_PRIV))
+LIB_CFLAGS := $(CSTD) $(WARN) $(CFLAGS) $(SANFLAGS) $(ALLOC_FLAGS) -fPIC -fvisibility=hidden \
   -DSLOTPROF_BUILD -DSP_PY_VERSION='"$(PYVERSION)"' -Iinclude -Iprofiler \
   -isystem $(PYINC) -isystem $(PYINC)/internal
 
@@ -98,16 +102,18 @@ $(BUILD)/%.o: profiler/%.c profiler/internal.h profiler/pyapi.h include/slotprof
 JEMALLOC_PRIV := build/jemalloc/libjemalloc_private.a
 $(JEMALLOC_PRIV): $(JEMALLOC_PIC)
 	@mkdir -p $(dir $@)
-	@rm -f $@.tmp && cp $(JEMALLOC_PIC) $@.tmp
-	@cd $(dir $@) && ar x $(notdir $@).tmp jemalloc.pic.o && \
-	  $(OBJCOPY) --remove-section=.init_array --remove-section=.rela.init_array \
-	    jemalloc.pic.o && ar r $(notdir $@).tmp jemalloc.pic.o && rm -f jemalloc.pic.o
-	@mv $@.tmp $@
+	@d=$$(mktemp -d $(dir $@)x.XXXXXX) && cp $(JEMALLOC_PIC) $$d/lib.a && \
+	  (cd $$d && ar x lib.a jemalloc.pic.o && \
+	   $(OBJCOPY) --remove-section=.init_array \
+	     --remove-section=.rela.init_array jemalloc.pic.o && \
+	   ar r lib.a jemalloc.pic.o) && mv -f $$d/lib.a $@ && rm -rf $$d
 
-$(LIB): $(LIB_OBJS) profiler/libslotprof.map $(JEMALLOC_PRIV)
-	$(CC) -shared -o $@ $(LIB_OBJS) $(JEMALLOC_PRIV) $(SANFLAGS) \
+$(LIB): $(LIB_OBJS) profiler/libslotprof.map $(ALLOC_LIB)
+	$(CC) -shared -o $@.tmp $(LIB_OBJS) $(ALLOC_LIB) $(SANFLAGS) \
 	  -Wl,--version-script=profiler/libslotprof.map -Wl,--exclude-libs,ALL \
 	  -Wl,-z,nodelete -lgcc_s -lpthread -ldl -lm
+	@# Replace, never rewrite in place: a process may have it mapped.
+	@mv -f $@.tmp $@
 
 # ---------------------------------------------------------------- tests
 UNIT_BUILD := build/unit$(VARIANT)

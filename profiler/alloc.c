@@ -11,18 +11,47 @@
  * allocated (strdup, realpath(NULL), getline...): it came from glibc.
  * Use the sp_* functions below for everything.
  *
- * In the unit-test build (SLOTPROF_TEST) these are plain libc calls.
+ * In the unit-test build (SLOTPROF_TEST) and in sanitizer builds
+ * (SLOTPROF_SYSTEM_ALLOC, so ASan sees the profiler's own heap) these are
+ * plain libc calls.
  */
 #include "internal.h"
 
 #include <stdlib.h>             /* malloc, the jemalloc one in the library */
 #include <string.h>             /* memcpy, strlen */
 
-#ifndef SLOTPROF_TEST
+#if !defined(SLOTPROF_TEST) && !defined(SLOTPROF_SYSTEM_ALLOC)
 /* jemalloc's introspection entry point, unprefixed in Debian's
  * libjemalloc_pic.a (local to this library). */
 int mallctl(const char *name, void *oldp, size_t *oldlenp, void *newp,
             size_t newlen);
+#endif
+
+#if !defined(SLOTPROF_TEST) && !defined(SLOTPROF_SYSTEM_ALLOC)
+/* jemalloc reads its options from MALLOC_CONF through secure_getenv().
+ * That variable belongs to the host (its own jemalloc, if any): with
+ * MALLOC_CONF=abort_conf:true,... or prof:true our private copy would
+ * abort the host or write heap profiles into its directory.  This
+ * definition is local to the library, so only our jemalloc sees it; it
+ * hides MALLOC_CONF and answers everything else from the environment. */
+extern char **environ;
+
+char *secure_getenv(const char *name);
+
+char *
+secure_getenv(const char *name)
+{
+    size_t n = strlen(name);
+    if (strcmp(name, "MALLOC_CONF") == 0 || environ == NULL) {
+        return NULL;
+    }
+    for (char **e = environ; *e != NULL; e++) {
+        if (strncmp(*e, name, n) == 0 && (*e)[n] == '=') {
+            return *e + n + 1;
+        }
+    }
+    return NULL;
+}
 #endif
 
 void *
@@ -70,7 +99,7 @@ sp_strdup(const char *s)
 uint64_t
 sp_alloc_footprint(void)
 {
-#ifdef SLOTPROF_TEST
+#if defined(SLOTPROF_TEST) || defined(SLOTPROF_SYSTEM_ALLOC)
     return 0;
 #else
     /* stats are cached per epoch: bump it first. */

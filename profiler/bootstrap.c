@@ -50,6 +50,11 @@ static uint64_t censuses;
 static double census_seconds;
 /* Set while a census runs: a gc callback cannot re-enter it. */
 static bool in_census;
+/* The process the state above belongs to.  A fork child inherits it (a
+ * pre-fork census, its counters) and must not report the parent's
+ * classes as its own. */
+static pid_t owner;
+
 
 static double
 now(void)
@@ -57,6 +62,25 @@ now(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* In a fork child, drop what the parent had gathered. */
+static void
+adopt_process(void)
+{
+    pid_t pid = getpid();
+    if (pid == owner) {
+        return;
+    }
+    owner = pid;
+    if (best != NULL) {
+        sp_report_free(best);
+        best = NULL;
+    }
+    best_rss = 0;
+    censuses = 0;
+    census_seconds = 0;
+    t_start = now();
 }
 
 /* Resident set size in bytes, from /proc/self/statm; 0 if unreadable.
@@ -152,16 +176,7 @@ write_reports(void)
             sp_log("out of memory while writing the text report");
         }
         else if (config.text_mode == SP_TEXT_STDERR) {
-            const char *p = b.data;
-            size_t n = b.len;
-            while (n > 0) {
-                ssize_t w = write(2, p, n);
-                if (w <= 0) {
-                    break;
-                }
-                p += w;
-                n -= (size_t)w;
-            }
+            sp_write_all(2, b.data, b.len);
         }
         else if (!sp_config_expand_path(config.text_path, r->pid, path,
                                         sizeof(path))) {
@@ -184,6 +199,7 @@ at_exit(PyObject *self, PyObject *unused)
     (void)self;
     (void)unused;
     if (state == SP_STATE_ACTIVE && !in_census) {
+        adopt_process();
         state = SP_STATE_DONE;
         take_census("exit");
         write_reports();
@@ -192,10 +208,13 @@ at_exit(PyObject *self, PyObject *unused)
 }
 
 /* gc.callbacks entry: after a generation 1 or 2 collection, if the
- * process grew by 2% since the best census (so a new peak is possible) and
- * censuses have used less than 5% of the run so far, take one.  Not only
+ * process grew by 10% since the best census (so a new peak is possible) and
+ * censuses have used less than 5% of the run so far (plus 50 ms, so a
+ * short program's peak is caught at all), take one.  Not only
  * full collections: 3.13 raised the young threshold to 2000 and made
- * 150,000 new objects without one.  The RSS test is one read(2);
+ * 150,000 new objects without one.  10%, not less: censuses of a
+ * steadily growing heap at smaller steps spent the whole budget early
+ * and missed the peak.  The RSS test is one read(2);
  * generation 0 collections return before it. */
 static PyObject *
 after_gc(PyObject *self, PyObject *args)
@@ -207,6 +226,12 @@ after_gc(PyObject *self, PyObject *args)
         PyErr_Clear();
         Py_RETURN_NONE;
     }
+    /* On 3.8 the collector and gc.callbacks are process-wide: a
+     * subinterpreter's collections call us too. */
+    if (sp_interp_current() != PyInterpreterState_Main()) {
+        Py_RETURN_NONE;
+    }
+    adopt_process();
     if (!PyUnicode_Check(phase)
         || PyUnicode_CompareWithASCIIString(phase, "stop") != 0
         || !PyDict_Check(info)) {
@@ -218,11 +243,11 @@ after_gc(PyObject *self, PyObject *args)
         Py_RETURN_NONE;
     }
     double elapsed = now() - t_start;
-    if (census_seconds > 0.05 * elapsed + 0.01) {
+    if (census_seconds > 0.05 * elapsed + 0.05) {
         Py_RETURN_NONE;
     }
     uint64_t rss = rss_bytes();
-    if (best != NULL && rss < best_rss + best_rss / 50) {
+    if (best != NULL && rss < best_rss + best_rss / 10) {
         Py_RETURN_NONE;
     }
     take_census("gc");
@@ -322,6 +347,7 @@ activate(const char *event, PyObject *args)
     /* Whatever happens, the program's exception state is as it was. */
     PyErr_Fetch(&type, &value, &tb);
     t_start = now();
+    owner = getpid();
     if (strcmp(event, "cpython.run_file") == 0) {
         remember_main_file(args);
     }

@@ -53,6 +53,9 @@ uint64_t sp_alloc_footprint(void);
 /* log.c -- one-line messages on fd 2, always prefixed "slotprof: ".
  * Async-signal-safe (formats into a stack buffer, one write(2)). */
 void sp_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Write all of data to fd, retrying short writes and EINTR, with SIGPIPE
+ * blocked (and a SIGPIPE it raised discarded).  False with errno set. */
+bool sp_write_all(int fd, const void *data, size_t len);
 
 /* ------------------------------------------------------------------ */
 /* strbuf.c -- a growable string in the profiler's own heap.  Appending

@@ -74,25 +74,25 @@ open_temp(const char *path, char *tmp, size_t tmplen)
 }
 
 /* All of data, through short writes and signals. */
+
+/* /dev/stderr, /dev/null, /proc/self/fd/N, a FIFO under /dev...: not a
+ * file to replace.  Renaming over /dev/stdout as root would replace the
+ * system's symlink with a regular file.  These are opened as they are,
+ * never created, and written in place. */
 static bool
-write_all(int fd, const char *data, size_t len)
+write_in_place(const char *path, const char *data, size_t len)
 {
-    while (len > 0) {
-        ssize_t w = write(fd, data, len);
-        if (w < 0 && errno == EINTR) {
-            continue;
-        }
-        if (w < 0) {
-            return false;
-        }
-        if (w == 0) {
-            errno = EIO;        /* no progress and no reason: give up */
-            return false;
-        }
-        data += w;
-        len -= (size_t)w;
+    int fd = open(path, O_WRONLY | O_APPEND | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0) {
+        return false;
     }
-    return true;
+    bool ok = sp_write_all(fd, data, len);
+    int saved = errno;
+    if (close(fd) != 0 && ok) {
+        return false;
+    }
+    errno = saved;
+    return ok;
 }
 
 bool
@@ -101,11 +101,17 @@ sp_output_write_atomic(const char *path, const char *data, size_t len)
     char tmp[SP_PATH_MAX + 64];
     int fd, rc;
 
+    if (strncmp(path, "/dev/", 5) == 0 || strncmp(path, "/proc/", 6) == 0) {
+        if (write_in_place(path, data, len)) {
+            return true;
+        }
+        goto fail;
+    }
     fd = open_temp(path, tmp, sizeof(tmp));
     if (fd < 0) {
         goto fail;
     }
-    if (!write_all(fd, data, len)) {
+    if (!sp_write_all(fd, data, len)) {
         goto fail_close;
     }
     /* close() is where NFS and some FUSE file systems report a failed

@@ -581,7 +581,7 @@ put_header(struct sp_buf *b, const struct sp_report *r)
         t = "at exit";
     }
     else if (strcmp(t, "gc") == 0) {
-        t = "after a full collection";
+        t = "after a garbage collection";
     }
     fmt_fixed(at, sizeof(at), r->chosen.at_seconds, 3);
     fmt_fixed(dur, sizeof(dur), r->chosen.duration_seconds * 1000.0, 1);

@@ -13,6 +13,7 @@
 #include "internal.h"
 
 #include <fcntl.h>              /* open */
+#include <sys/stat.h>           /* fstat, S_ISREG */
 #include <string.h>             /* strncmp, strchr */
 #include <unistd.h>             /* read, close */
 
@@ -21,8 +22,15 @@
 static char *
 slurp(const char *path, size_t *len)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* A module's __file__ can be a FIFO or a terminal (python /dev/stdin):
+     * never block on it, read regular files only. */
+    struct stat st;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     if (fd < 0) {
+        return NULL;
+    }
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
         return NULL;
     }
     size_t cap = 1 << 16, n = 0;

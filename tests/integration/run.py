@@ -551,11 +551,12 @@ def job_peak(interp, mode, keep):
         if mode == "explicit":
             m.eq("Peak instances", n + 10, c.get("instances"))
         else:
-            # The collector's own full collections come at its pace: the
-            # best one must still have caught most of the growth.
-            m.true(c.get("instances", 0) >= n // 2,
+            # The collector's collections come at its pace, and censuses
+            # within a time budget: the best one must still have caught a
+            # good part of the growth (the exit census sees 10).
+            m.true(c.get("instances", 0) >= n // 4,
                    "Peak instances %r, want >= %d" % (c.get("instances"),
-                                                      n // 2))
+                                                      n // 4))
         m.true(report.get("censuses", 0) >= 2,
                "censuses %r, want >= 2 (peak + exit)"
                % report.get("censuses"))
@@ -602,6 +603,100 @@ def job_host_identical(interp, mode, keep):
                    % prof.rc)
         m.raise_if_any()
         return [(name, None, "rc=%s" % prof.rc)]
+    except Failure as f:
+        return [(name, str(f), "")]
+    finally:
+        if not keep:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+HOSTILE_DIR = os.path.join(HERE, "hostile")
+# program -> argv tail.  See hostile/README.
+HOSTILE = {
+    "strsub.py": [], "module.py": [], "prop.py": [], "dcfields.py": [],
+    "uaf.py": [], "fields_overflow.py": [], "surr.py": [],
+    "deep.py": ["2000"], "smallstack.py": ["32768"], "mix.py": [],
+    "names.py": [], "forkbest.py": [],
+}
+
+
+def job_host_hostile(interp, prog, keep):
+    """A hostile program behaves the same with and without the library."""
+    name = "host/hostile-" + prog[:-3]
+    tmp = tempfile.mkdtemp(prefix="slotprof-it-")
+    try:
+        argv = [interp.path, os.path.join(HOSTILE_DIR, prog)] + HOSTILE[prog]
+        plain = run_child(argv, base_env(), cwd=tmp)
+        out = os.path.join(tmp, "r-%p.json")
+        prof = run_child(argv, lib_env(interp.lib,
+                                       "output=%s,text=none" % out), cwd=tmp)
+        m = Mismatches()
+        m.eq("exit status", plain.rc, prof.rc)
+        m.eq("stdout", plain.out, prof.out)
+        m.eq("stderr", plain.err, prof.err)
+        reports = [f for f in os.listdir(tmp) if f.endswith(".json")]
+        m.true(reports, "no report written")
+        parents = 0
+        for f in reports:
+            with open(os.path.join(tmp, f)) as fh:
+                c = find_class(json.load(fh), "Parent")
+            parents += c is not None and c.get("instances", 0) >= 1000
+        if prog == "forkbest.py":
+            # The fork child must not report the parent's pre-fork
+            # census as its own.
+            m.eq("reports showing the parent's 100,000 Parent", 1, parents)
+        m.raise_if_any()
+        return [(name, None, "rc=%s, %d report(s)" % (prof.rc, len(reports)))]
+    except (Failure, ValueError) as f:
+        return [(name, str(f), "")]
+    finally:
+        if not keep:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def job_host_sigpipe(interp, keep):
+    """The report written into a closed stderr pipe must not kill a
+    program that restored SIG_DFL for SIGPIPE (exit 141)."""
+    name = "host/sigpipe"
+    prog = ("import signal, time\n"
+            "signal.signal(signal.SIGPIPE, signal.SIG_DFL)\n"
+            "class A:\n    def __init__(self): self.v = 1\n"
+            "keep = [A() for _ in range(1000)]\n"
+            "time.sleep(0.3)\nprint('done')\n")
+    def run(env):
+        p = subprocess.Popen([interp.path, "-c", prog], env=env,
+                             stdin=subprocess.DEVNULL,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        p.stderr.close()            # the reader is gone
+        out = p.stdout.read()
+        return p.wait(timeout=TIMEOUT), out
+    try:
+        plain = run(base_env())
+        prof = run(lib_env(interp.lib, "text=stderr"))
+        m = Mismatches()
+        m.eq("exit status and stdout", plain, prof)
+        m.raise_if_any()
+        return [(name, None, "rc=%s" % prof[0])]
+    except (Failure, subprocess.TimeoutExpired) as f:
+        return [(name, str(f), "")]
+
+
+def job_host_malloc_conf(interp, keep):
+    """The private jemalloc ignores the host's MALLOC_CONF."""
+    name = "host/malloc-conf"
+    tmp = tempfile.mkdtemp(prefix="slotprof-it-")
+    try:
+        env = lib_env(interp.lib, "text=none,output=%s"
+                      % os.path.join(tmp, "r.json"))
+        env["MALLOC_CONF"] = "abort_conf:true,junk:foo,stats_print:true"
+        p = run_child([interp.path, HOSTPROG, "ok"], env, cwd=tmp)
+        plain = run_child([interp.path, HOSTPROG, "ok"], base_env(), cwd=tmp)
+        m = Mismatches()
+        m.eq("exit status", plain.rc, p.rc)
+        m.eq("stdout", plain.out, p.out)
+        m.eq("stderr", plain.err, p.err)
+        m.raise_if_any()
+        return [(name, None, "rc=%s" % p.rc)]
     except Failure as f:
         return [(name, str(f), "")]
     finally:
@@ -945,6 +1040,15 @@ def main():
             if want("host/foreign-" + what):
                 plan.append((it, lambda it=it, what=what:
                              job_host_foreign(it, what, args.keep)))
+        for prog in sorted(HOSTILE):
+            if want("host/hostile-" + prog[:-3]):
+                plan.append((it, lambda it=it, prog=prog:
+                             job_host_hostile(it, prog, args.keep)))
+        if want("host/sigpipe"):
+            plan.append((it, lambda it=it: job_host_sigpipe(it, args.keep)))
+        if want("host/malloc-conf"):
+            plan.append((it, lambda it=it: job_host_malloc_conf(it,
+                                                                args.keep)))
         if want("host/bogus-option"):
             plan.append((it, lambda it=it: job_host_bad_options(it,
                                                                 args.keep)))

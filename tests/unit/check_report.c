@@ -640,7 +640,7 @@ START_TEST(test_text_empty)
     r->chosen.objects_visited = 1;
     assert_report_text(r, 20,
         "slotprof report -- CPython 3.12.1, pid 1234\n"
-        "census: after a full collection, 1.234 s after start, 1 object "
+        "census: after a garbage collection, 1.234 s after start, 1 object "
             "visited in 3.1 ms; profiler memory unknown\n"
         "no instances of classes with a __dict__ were alive at the census\n");
     sp_report_free(r);
