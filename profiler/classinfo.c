@@ -797,20 +797,23 @@ check_overrides(struct sp_class *c, PyTypeObject *tp)
 static bool
 check_instances(struct sp_class *c)
 {
+    char n1[32], n2[32];
+    sp_fmt_count(n1, sizeof(n1), c->dicts_materialized);
+    sp_fmt_count(n2, sizeof(n2), c->instances);
     if (c->dicts_materialized > 0
         && !sp_class_add_issue(
             c, "materialized-dict", false,
-            "%llu of %llu instances had their __dict__ created (obj.__dict__"
+            "%s of %s instances had their __dict__ created (obj.__dict__"
             " or vars() was used); with __slots__ that raises AttributeError",
-            (unsigned long long)c->dicts_materialized,
-            (unsigned long long)c->instances)) {
+            n1, n2)) {
         return false;
     }
+    sp_fmt_count(n1, sizeof(n1), c->non_str_keys);
     if (c->non_str_keys > 0
         && !sp_class_add_issue(
             c, "non-str-key", true,
-            "%llu instances have a non-str key in their __dict__, which no "
-            "slot can hold", (unsigned long long)c->non_str_keys)) {
+            "%s instances have a non-str key in their __dict__, which no "
+            "slot can hold", n1)) {
         return false;
     }
     /* Sparse attribute sets: the slots cost 8 B on every instance, set or
@@ -963,6 +966,7 @@ sp_classinfo_report(struct sp_census_class *cls, size_t n,
         .base_has_weakref = base_has_weakref,
         .base_name = base_name,
         .dataclass_slots_ok = PY_VERSION_HEX >= 0x030A0000,
+        .dataclass_weakref_ok = PY_VERSION_HEX >= 0x030B0000,
     };
     if (!sp_plan_build(r, &in, out)) {
         goto done;

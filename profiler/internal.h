@@ -76,6 +76,8 @@ void sp_buf_printf(struct sp_buf *b, const char *fmt, ...)
 /* JSON string literal, quotes included, with RFC 8259 escaping. */
 void sp_buf_json_str(struct sp_buf *b, const char *s);
 bool sp_buf_ok(const struct sp_buf *b);
+/* 1234567 -> "1,234,567" (truncated to fit outlen). */
+void sp_fmt_count(char *out, size_t outlen, uint64_t x);
 
 /* ------------------------------------------------------------------ */
 /* strmap.c -- (tag, string) -> integer, for membership tests that would
@@ -275,6 +277,7 @@ struct sp_plan_in {
     const bool *base_has_weakref;   /* weak references already possible */
     const char *const *base_name;   /* tp_name of that builtin base */
     bool dataclass_slots_ok;        /* @dataclass(slots=True): 3.10+ */
+    bool dataclass_weakref_ok;      /* ..., weakref_slot=True: 3.11+ */
 };
 
 struct sp_plan_out {

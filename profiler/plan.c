@@ -351,7 +351,9 @@ plan_class(struct sp_report *r, const struct sp_plan_in *in, size_t i,
             st->form = SP_FORM_EMPTY_SLOTS;
         }
         else if (node->dataclass && in->dataclass_slots_ok
-                 && all_fields(d, k, st->names, st->nnames, &missing)) {
+                 && all_fields(d, k, st->names, st->nnames, &missing)
+                 && (in->dataclass_weakref_ok
+                     || !names_has(&d->per_node[k], WEAKREF_NAME))) {
             st->form = SP_FORM_DATACLASS;
         }
         else {
@@ -433,14 +435,15 @@ plan_class(struct sp_report *r, const struct sp_plan_in *in, size_t i,
             }
             else {
                 bool blocks = have < c->instances;
+                char rely[32], all_[32];
+                sp_fmt_count(rely, sizeof(rely), c->instances - have);
+                sp_fmt_count(all_, sizeof(all_), c->instances);
                 ok_issue = sp_class_add_issue(
                     c, "class-default-hidden", blocks,
-                    "%s.%s is a class default for '%s'; %llu of %llu "
+                    "%s.%s is a class default for '%s'; %s of %s "
                     "instances %s: with a slot, reading an unset '%s' "
                     "raises AttributeError instead of giving the default",
-                    node->qualname, n, n,
-                    (unsigned long long)(c->instances - have),
-                    (unsigned long long)c->instances,
+                    node->qualname, n, n, rely, all_,
                     blocks ? "rely on it" : "rely on it (none do now)", n);
             }
             if (!ok_issue) {

@@ -28,23 +28,6 @@
 
 /* ------------------------------------------------------------ numbers */
 
-/* 1234567 -> "1,234,567" */
-static void
-fmt_count(char *out, size_t outlen, uint64_t x)
-{
-    char digits[24];
-    int n = snprintf(digits, sizeof(digits), "%" PRIu64, x);
-    size_t k = 0;
-
-    for (int i = 0; i < n && k + 2 < outlen; i++) {
-        if (i > 0 && (n - i) % 3 == 0) {
-            out[k++] = ',';
-        }
-        out[k++] = digits[i];
-    }
-    out[k] = '\0';
-}
-
 /* total / n with one decimal, rounded half up; "0.0" when n is 0. */
 static void
 fmt_ratio1(char *out, size_t outlen, uint64_t total, uint64_t n)
@@ -113,7 +96,7 @@ put_bytes_exact(struct sp_buf *b, uint64_t x)
         sp_buf_puts(b, human);
         return;
     }
-    fmt_count(exact, sizeof(exact), x);
+    sp_fmt_count(exact, sizeof(exact), x);
     sp_buf_printf(b, "%s (%s B)", human, exact);
 }
 
@@ -328,7 +311,7 @@ make_row(struct row *row, size_t rank, const struct sp_class *c)
     snprintf(row->cell[COL_RANK], CELL_MAX, "%zu", rank);
     fmt_class_cell(row->cell[COL_CLASS], CELL_MAX, c);
     fmt_where_cell(row->cell[COL_WHERE], CELL_MAX, c);
-    fmt_count(row->cell[COL_INSTANCES], CELL_MAX, c->instances);
+    sp_fmt_count(row->cell[COL_INSTANCES], CELL_MAX, c->instances);
     fmt_ratio1(row->cell[COL_NOW], CELL_MAX, c->bytes_now, c->instances);
     fmt_ratio1(row->cell[COL_SLOTTED], CELL_MAX, c->bytes_slotted,
                c->instances);
@@ -449,6 +432,12 @@ put_form(struct sp_buf *b, const struct sp_plan_step *s)
 {
     switch (s->form) {
     case SP_FORM_DATACLASS:
+        for (size_t i = 0; i < s->nnames; i++) {
+            if (s->names[i] != NULL && strcmp(s->names[i], "__weakref__") == 0) {
+                sp_buf_puts(b, "@dataclass(slots=True, weakref_slot=True)");
+                return;
+            }
+        }
         sp_buf_puts(b, "@dataclass(slots=True)");
         return;
     case SP_FORM_EMPTY_SLOTS:
@@ -512,7 +501,7 @@ put_plan(struct sp_buf *b, const struct sp_class *c, size_t rank)
     }
     sp_buf_printf(b, ")  %s\n", verdict_name(c->verdict));
 
-    fmt_count(n, sizeof(n), c->instances);
+    sp_fmt_count(n, sizeof(n), c->instances);
     fmt_ratio1(now, sizeof(now), c->bytes_now, c->instances);
     fmt_ratio1(slotted, sizeof(slotted), c->bytes_slotted, c->instances);
     sp_buf_printf(b, "   %s instance%s, %s -> %s B each, saves ", n,
@@ -585,7 +574,7 @@ put_header(struct sp_buf *b, const struct sp_report *r)
     }
     fmt_fixed(at, sizeof(at), r->chosen.at_seconds, 3);
     fmt_fixed(dur, sizeof(dur), r->chosen.duration_seconds * 1000.0, 1);
-    fmt_count(visited, sizeof(visited), r->chosen.objects_visited);
+    sp_fmt_count(visited, sizeof(visited), r->chosen.objects_visited);
     sp_buf_puts(b, "census: ");
     put_clean(b, t);
     sp_buf_printf(b, ", %s s after start, %s object%s visited in %s ms; ",

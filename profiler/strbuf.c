@@ -6,6 +6,7 @@
  */
 #include "internal.h"
 
+#include <inttypes.h>           /* PRIu64 */
 #include <stdarg.h>             /* va_list */
 #include <stdio.h>              /* vsnprintf */
 #include <string.h>             /* memcpy, strlen */
@@ -133,4 +134,21 @@ bool
 sp_buf_ok(const struct sp_buf *b)
 {
     return !b->failed && b->data != NULL;
+}
+
+/* 1234567 -> "1,234,567" */
+void
+sp_fmt_count(char *out, size_t outlen, uint64_t x)
+{
+    char digits[24];
+    int n = snprintf(digits, sizeof(digits), "%" PRIu64, x);
+    size_t k = 0;
+
+    for (int i = 0; i < n && k + 2 < outlen; i++) {
+        if (i > 0 && (n - i) % 3 == 0) {
+            out[k++] = ',';
+        }
+        out[k++] = digits[i];
+    }
+    out[k] = '\0';
 }

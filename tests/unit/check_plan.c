@@ -354,6 +354,30 @@ START_TEST(test_dataclass_form)
 }
 END_TEST
 
+START_TEST(test_dataclass_weakref)
+{
+    /* weakref_slot=True is 3.11+: on 3.10 a weakly referenced dataclass
+     * needs __slots__ by hand. */
+    const char *n[] = {"a"};
+    const char *fields[] = {"a"};
+    for (int ok311 = 0; ok311 <= 1; ok311++) {
+        setup();
+        int d = node("D", -1, true);
+        F.nodes[d].dataclass = true;
+        F.nodes[d].fields = fields;
+        F.nodes[d].nfields = 1;
+        struct sp_class *c = cls(d, 100, n, NULL, 1);
+        c->weakrefs = 5;
+        F.in.dataclass_weakref_ok = ok311;
+        run(true);
+        ck_assert_int_eq(c->plan[0].form,
+                         ok311 ? SP_FORM_DATACLASS : SP_FORM_SLOTS);
+        const char *want[] = {"a", "__weakref__"};
+        assert_names(c->plan[0].names, c->plan[0].nnames, want, 2);
+    }
+}
+END_TEST
+
 START_TEST(test_dataclass_before_310_conflicts_with_defaults)
 {
     const char *n[] = {"a", "b"};
@@ -482,6 +506,7 @@ plan_suite(void)
     tcase_add_test(tc, test_tuple_subclass);
     tcase_add_test(tc, test_tuple_subclass_with_attributes_blocks);
     tcase_add_test(tc, test_dataclass_form);
+    tcase_add_test(tc, test_dataclass_weakref);
     tcase_add_test(tc, test_dataclass_before_310_conflicts_with_defaults);
     tcase_add_test(tc, test_dataclass_extra_attribute);
     tcase_add_test(tc, test_mixin_gets_empty_slots);

@@ -748,6 +748,23 @@ START_TEST(test_text_blocked_listed_not_counted)
 }
 END_TEST
 
+START_TEST(test_text_dataclass_weakref_slot)
+{
+    struct sp_report *r = new_report(1);
+    struct sp_buf b;
+
+    set_class(&r->classes[0], "m", "D", 1000, 96000, 48000);
+    add_step(&r->classes[0], "m", "D", SP_FORM_DATACLASS,
+             NAMES("a", "__weakref__"), 2);
+    sp_buf_init(&b);
+    sp_report_text(r, 20, &b);
+    ck_assert_ptr_nonnull(strstr(b.data, "   add to class D:  @dataclass("
+                                         "slots=True, weakref_slot=True)\n"));
+    sp_buf_free(&b);
+    sp_report_free(r);
+}
+END_TEST
+
 START_TEST(test_text_class_column)
 {
     struct sp_report *r = new_report(4);
@@ -912,6 +929,7 @@ report_suite(void)
     tcase_add_test(tc, test_text_human_bytes);
     tcase_add_test(tc, test_text_negative_saving_in_table);
     tcase_add_test(tc, test_text_blocked_listed_not_counted);
+    tcase_add_test(tc, test_text_dataclass_weakref_slot);
     tcase_add_test(tc, test_text_class_column);
     tcase_add_test(tc, test_text_where_and_trigger);
     tcase_add_test(tc, test_text_control_chars);

@@ -19,6 +19,22 @@ assert_buf(const struct sp_buf *b, const char *want)
     ck_assert_str_eq(b->data, want);
 }
 
+START_TEST(test_fmt_count)
+{
+    char out[32];
+    sp_fmt_count(out, sizeof(out), 0);
+    ck_assert_str_eq(out, "0");
+    sp_fmt_count(out, sizeof(out), 999);
+    ck_assert_str_eq(out, "999");
+    sp_fmt_count(out, sizeof(out), 12000);
+    ck_assert_str_eq(out, "12,000");
+    sp_fmt_count(out, sizeof(out), 1234567);
+    ck_assert_str_eq(out, "1,234,567");
+    sp_fmt_count(out, sizeof(out), UINT64_MAX);
+    ck_assert_str_eq(out, "18,446,744,073,709,551,615");
+}
+END_TEST
+
 START_TEST(test_init_and_free)
 {
     struct sp_buf b;
@@ -185,6 +201,7 @@ strbuf_suite(void)
     tcase_add_test(tc, test_json_escapes);
     tcase_add_test(tc, test_json_control_chars);
     tcase_add_test(tc, test_json_utf8_passes_through);
+    tcase_add_test(tc, test_fmt_count);
     suite_add_tcase(s, tc);
     return s;
 }
