@@ -37,16 +37,6 @@ struct census {
     bool failed;
 };
 
-static size_t
-hash_ptr(const void *p, size_t cap)
-{
-    uintptr_t x = (uintptr_t)p >> 4;
-    x ^= x >> 33;
-    x *= 0xff51afd7ed558ccdULL;
-    x ^= x >> 33;
-    return (size_t)x & (cap - 1);
-}
-
 static bool
 table_grow(struct census *c)
 {
@@ -57,7 +47,7 @@ table_grow(struct census *c)
     }
     for (size_t i = 0; i < c->cap; i++) {
         if (c->table[i].tp != NULL) {
-            size_t h = hash_ptr(c->table[i].tp, ncap);
+            size_t h = sp_hash_ptr(c->table[i].tp, ncap);
             while (nt[h].tp != NULL) {
                 h = (h + 1) & (ncap - 1);
             }
@@ -94,7 +84,7 @@ lookup(struct census *c, PyTypeObject *tp)
     if (c->used * 2 >= c->cap && !table_grow(c)) {
         return NULL;
     }
-    size_t h = hash_ptr(tp, c->cap);
+    size_t h = sp_hash_ptr(tp, c->cap);
     while (c->table[h].tp != NULL && c->table[h].tp != tp) {
         h = (h + 1) & (c->cap - 1);
     }

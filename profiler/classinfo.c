@@ -319,23 +319,13 @@ nodes_free(struct nodes *ns)
     sp_strmap_free(&ns->dedup);
 }
 
-static size_t
-ptr_hash(const void *p, size_t cap)
-{
-    uintptr_t x = (uintptr_t)p >> 4;
-    x ^= x >> 29;
-    x *= 0xbf58476d1ce4e5b9ULL;
-    x ^= x >> 32;
-    return (size_t)x & (cap - 1);
-}
-
 static int
 node_find(const struct nodes *ns, PyTypeObject *tp)
 {
     if (ns->map_cap == 0) {
         return -1;
     }
-    for (size_t h = ptr_hash(tp, ns->map_cap);; h = (h + 1) & (ns->map_cap - 1)) {
+    for (size_t h = sp_hash_ptr(tp, ns->map_cap);; h = (h + 1) & (ns->map_cap - 1)) {
         if (ns->map[h].tp == tp) {
             return ns->map[h].idx;
         }
@@ -360,7 +350,7 @@ map_insert(struct nodes *ns, PyTypeObject *tp, int idx)
         ns->map_cap = ncap;
         for (size_t i = 0; i < ocap; i++) {
             if (old[i].tp != NULL) {
-                size_t h = ptr_hash(old[i].tp, ncap);
+                size_t h = sp_hash_ptr(old[i].tp, ncap);
                 while (nm[h].tp != NULL) {
                     h = (h + 1) & (ncap - 1);
                 }
@@ -369,7 +359,7 @@ map_insert(struct nodes *ns, PyTypeObject *tp, int idx)
         }
         sp_free(old);
     }
-    size_t h = ptr_hash(tp, ns->map_cap);
+    size_t h = sp_hash_ptr(tp, ns->map_cap);
     while (ns->map[h].tp != NULL) {
         h = (h + 1) & (ns->map_cap - 1);
     }

@@ -102,6 +102,8 @@ int sp_strmap_put(struct sp_strmap *m, uint64_t tag, const char *key,
                   int64_t value);
 bool sp_strmap_get(const struct sp_strmap *m, uint64_t tag, const char *key,
                    int64_t *value);
+/* A slot index in [0, cap) for a pointer; cap a power of two. */
+size_t sp_hash_ptr(const void *p, size_t cap);
 
 /* ------------------------------------------------------------------ */
 /* config.c -- SLOTPROF_OPTIONS, parsed once.  Nobody else calls getenv(). */
@@ -223,6 +225,8 @@ void sp_class_free(struct sp_class *c);
  * module and qualname, so the order is reproducible. */
 void sp_report_sort(struct sp_report *r);
 uint64_t sp_report_total_savings(const struct sp_report *r);
+/* "safe", "review", "blocked": the words both reports use. */
+const char *sp_verdict_name(enum sp_verdict v);
 
 /* report_json.c / report_text.c: render into b.  Pure functions. */
 void sp_report_json(const struct sp_report *r, struct sp_buf *b);

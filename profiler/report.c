@@ -193,3 +193,18 @@ sp_report_total_savings(const struct sp_report *r)
     }
     return total;
 }
+
+const char *
+sp_verdict_name(enum sp_verdict v)
+{
+    switch (v) {
+    case SP_VERDICT_SAFE:
+        return "safe";
+    case SP_VERDICT_REVIEW:
+        return "review";
+    case SP_VERDICT_BLOCKED:
+        return "blocked";
+    }
+    (void)SP_NEVER(true);
+    return "review";
+}

@@ -158,20 +158,6 @@ array_close(struct sp_buf *b, size_t n, int depth)
 
 /* ------------------------------------------------------------ enums */
 
-static const char *
-verdict_name(enum sp_verdict v)
-{
-    switch (v) {
-    case SP_VERDICT_SAFE:
-        return "safe";
-    case SP_VERDICT_REVIEW:
-        return "review";
-    case SP_VERDICT_BLOCKED:
-        return "blocked";
-    }
-    (void)SP_NEVER(true);
-    return "review";
-}
 
 static const char *
 form_name(enum sp_form f)
@@ -247,7 +233,7 @@ put_class(struct sp_buf *b, const struct sp_class *c, int depth)
     obj_key(&o, "recommended");
     put_bool(b, c->recommended);
     obj_key(&o, "verdict");
-    put_str(b, verdict_name(c->verdict));
+    put_str(b, sp_verdict_name(c->verdict));
     obj_key(&o, "suggested_slots");
     put_str_array(b, c->suggested_slots, c->nsuggested);
 

@@ -258,20 +258,6 @@ fmt_where_cell(char *out, size_t outlen, const struct sp_class *c)
     }
 }
 
-static const char *
-verdict_name(enum sp_verdict v)
-{
-    switch (v) {
-    case SP_VERDICT_SAFE:
-        return "safe";
-    case SP_VERDICT_REVIEW:
-        return "review";
-    case SP_VERDICT_BLOCKED:
-        return "blocked";
-    }
-    (void)SP_NEVER(true);
-    return "review";
-}
 
 /* ------------------------------------------------------------ table */
 
@@ -317,7 +303,7 @@ make_row(struct row *row, size_t rank, const struct sp_class *c)
                c->instances);
     fmt_signed_bytes(row->cell[COL_SAVING], CELL_MAX, c->savings_bytes);
     snprintf(row->cell[COL_VERDICT], CELL_MAX, "%s",
-             verdict_name(c->verdict));
+             sp_verdict_name(c->verdict));
 }
 
 static void
@@ -499,7 +485,7 @@ put_plan(struct sp_buf *b, const struct sp_class *c, size_t rank)
             sp_buf_printf(b, ":%d", c->line);
         }
     }
-    sp_buf_printf(b, ")  %s\n", verdict_name(c->verdict));
+    sp_buf_printf(b, ")  %s\n", sp_verdict_name(c->verdict));
 
     sp_fmt_count(n, sizeof(n), c->instances);
     fmt_ratio1(now, sizeof(now), c->bytes_now, c->instances);

@@ -106,3 +106,17 @@ sp_strmap_put(struct sp_strmap *m, uint64_t tag, const char *key,
     m->len++;
     return 1;
 }
+
+size_t
+sp_hash_ptr(const void *p, size_t cap)
+{
+    /* Objects are 16-byte aligned: drop the zero bits, then mix
+     * (splitmix64's finalizer) so neighbours spread over the table. */
+    uint64_t x = (uint64_t)(uintptr_t)p >> 4;
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ULL;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebULL;
+    x ^= x >> 31;
+    return (size_t)x & (cap - 1);
+}
