@@ -45,7 +45,9 @@ static struct sp_config config;
 static double t_start;
 /* The census with the highest total potential saving so far. */
 static struct sp_report *best;
-static uint64_t best_rss;
+/* The largest resident set any census ran at: the next gc census waits
+ * for the process to outgrow it. */
+static uint64_t census_rss;
 static uint64_t censuses;
 static double census_seconds;
 /* Set while a census runs: a gc callback cannot re-enter it. */
@@ -77,7 +79,7 @@ adopt_process(void)
         sp_report_free(best);
         best = NULL;
     }
-    best_rss = 0;
+    census_rss = 0;
     censuses = 0;
     census_seconds = 0;
     t_start = now();
@@ -118,6 +120,9 @@ take_census(const char *trigger)
     in_census = false;
     censuses++;
     census_seconds += dt;
+    if (rss > census_rss) {
+        census_rss = rss;
+    }
     if (r == NULL) {
         return;
     }
@@ -130,7 +135,6 @@ take_census(const char *trigger)
             sp_report_free(best);
         }
         best = r;
-        best_rss = rss;
     }
     else {
         sp_report_free(r);
@@ -208,7 +212,7 @@ at_exit(PyObject *self, PyObject *unused)
 }
 
 /* gc.callbacks entry: after a generation 1 or 2 collection, if the
- * process grew by 10% since the best census (so a new peak is possible) and
+ * process grew by 10% past every census so far (so a new peak is possible) and
  * censuses have used less than 5% of the run so far (plus 50 ms, so a
  * short program's peak is caught at all), take one.  Not only
  * full collections: 3.13 raised the young threshold to 2000 and made
@@ -247,7 +251,7 @@ after_gc(PyObject *self, PyObject *args)
         Py_RETURN_NONE;
     }
     uint64_t rss = rss_bytes();
-    if (best != NULL && rss < best_rss + best_rss / 10) {
+    if (censuses > 0 && rss < census_rss + census_rss / 10) {
         Py_RETURN_NONE;
     }
     take_census("gc");
