@@ -121,7 +121,9 @@ same_key(PyObject *a, PyObject *b)
     if (a == b) {
         return true;
     }
-    if (!PyUnicode_CheckExact(a) || !PyUnicode_CheckExact(b)
+    /* Contents, for str subclasses too: reading their characters runs no
+     * code, and a subclass key is still the same attribute name. */
+    if (!PyUnicode_Check(a) || !PyUnicode_Check(b)
         || !sp_unicode_ready(a) || !sp_unicode_ready(b)) {
         return false;
     }
@@ -145,7 +147,7 @@ static uint32_t
 content_hash(PyObject *s)
 {
     uint64_t h = 0xcbf29ce484222325ULL;
-    if (!PyUnicode_CheckExact(s) || !sp_unicode_ready(s)) {
+    if (!PyUnicode_Check(s) || !sp_unicode_ready(s)) {
         return (uint32_t)((uintptr_t)s >> 4);
     }
     const unsigned char *p = PyUnicode_DATA(s);

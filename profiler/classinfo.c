@@ -20,6 +20,7 @@
  */
 #include "pyapi.h"
 
+#include <structmember.h>       /* PyMemberDef, T_OBJECT_EX */
 #include <stdarg.h>             /* va_list */
 #include <string.h>             /* strcmp, strncmp, strlen */
 
@@ -147,6 +148,7 @@ struct env {
     size_t stdlib_len;
     PyObject *dc_field;         /* dataclasses._FIELD, borrowed */
     PyTypeObject *dc_field_type;/* dataclasses.Field, borrowed */
+    Py_ssize_t field_type_offset;   /* of Field._field_type's slot, or -1 */
     struct sp_strmap seen;      /* every attribute name of the census */
 };
 
@@ -234,6 +236,21 @@ env_init(struct env *e)
         e->dc_field = dict_find(PyModule_GetDict(dc), "_FIELD");
         PyObject *ft = dict_find(PyModule_GetDict(dc), "Field");
         e->dc_field_type = ft && PyType_Check(ft) ? (PyTypeObject *)ft : NULL;
+    }
+    /* Field._field_type is a __slots__ member: read the slot itself.  If
+     * the program replaced the descriptor or Field's attribute lookup,
+     * asking for the attribute would run its code: then fields are not
+     * read at all. */
+    e->field_type_offset = -1;
+    if (e->dc_field_type != NULL
+        && e->dc_field_type->tp_getattro == PyObject_GenericGetAttr) {
+        PyObject *m = dict_find(e->dc_field_type->tp_dict, "_field_type");
+        if (m != NULL && Py_TYPE(m) == &PyMemberDescr_Type) {
+            PyMemberDef *def = ((PyMemberDescrObject *)m)->d_member;
+            if (def->type == T_OBJECT || def->type == T_OBJECT_EX) {
+                e->field_type_offset = def->offset;
+            }
+        }
     }
     return true;
 }
@@ -553,10 +570,9 @@ collect_fields(struct env *e, struct nodes *ns, int k, PyObject *fields)
         if (e->dc_field_type == NULL || Py_TYPE(field) != e->dc_field_type) {
             continue;
         }
-        PyObject *ft = PyObject_GetAttrString(field, "_field_type");
-        bool proper = ft != NULL && ft == e->dc_field;
-        Py_XDECREF(ft);
-        PyErr_Clear();
+        bool proper = e->field_type_offset >= 0
+                      && *(PyObject **)((char *)field + e->field_type_offset)
+                             == e->dc_field;
         const char *name = PyUnicode_CheckExact(key) ? utf8(key) : NULL;
         if (proper && name != NULL
             && list_add(ns, k, &ns->v[k].fields, 2, name) < 0) {

@@ -25,6 +25,7 @@
 #include <fcntl.h>              /* open, O_* */
 #include <stdatomic.h>          /* atomic_uint: the temp-name counter */
 #include <stdio.h>              /* rename, snprintf */
+#include <sys/stat.h>           /* lstat, stat, S_ISREG */
 #include <string.h>             /* strerror, strrchr */
 #include <unistd.h>             /* write, close, unlink, getpid */
 
@@ -75,10 +76,37 @@ open_temp(const char *path, char *tmp, size_t tmplen)
 
 /* All of data, through short writes and signals. */
 
-/* /dev/stderr, /dev/null, /proc/self/fd/N, a FIFO under /dev...: not a
- * file to replace.  Renaming over /dev/stdout as root would replace the
- * system's symlink with a regular file.  These are opened as they are,
- * never created, and written in place. */
+/* Is path a stream to write into rather than a file to replace?
+ * /dev/null, a FIFO, a terminal, and links to them (/dev/stderr ->
+ * /proc/self/fd/2): renaming over /dev/stdout as root would replace the
+ * system's symlink with a regular file.  A link under /dev or /proc names
+ * a descriptor even when it points at a regular file (stdout redirected to
+ * a file), so it is appended to, never replaced or truncated.  Any other
+ * link is replaced, not followed: a link planted at a predictable report
+ * path cannot make us overwrite its target. */
+static bool
+is_stream(const char *path)
+{
+    struct stat l, t;
+    if (lstat(path, &l) != 0) {
+        return false;                   /* a new file */
+    }
+    if (S_ISREG(l.st_mode) || S_ISDIR(l.st_mode)) {
+        return false;
+    }
+    if (!S_ISLNK(l.st_mode)) {
+        return true;                    /* device, FIFO, socket */
+    }
+    if (stat(path, &t) != 0) {
+        return false;                   /* dangling link: replace it */
+    }
+    if (!S_ISREG(t.st_mode)) {
+        return !S_ISDIR(t.st_mode);
+    }
+    return strncmp(path, "/dev/", 5) == 0 || strncmp(path, "/proc/", 6) == 0;
+}
+
+/* Written in place: opened as it is, never created or truncated. */
 static bool
 write_in_place(const char *path, const char *data, size_t len)
 {
@@ -101,7 +129,7 @@ sp_output_write_atomic(const char *path, const char *data, size_t len)
     char tmp[SP_PATH_MAX + 64];
     int fd, rc;
 
-    if (strncmp(path, "/dev/", 5) == 0 || strncmp(path, "/proc/", 6) == 0) {
+    if (is_stream(path)) {
         if (write_in_place(path, data, len)) {
             return true;
         }

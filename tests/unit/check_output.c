@@ -237,6 +237,54 @@ START_TEST(test_dangling_symlink_replaced)
 }
 END_TEST
 
+START_TEST(test_streams_written_in_place)
+{
+    /* /dev/null, a FIFO, and a link to either are streams: written into,
+     * never renamed over (root renaming over /dev/stdout would replace
+     * the system's symlink). */
+    char link[128], fifo[128], flink[128], buf[8] = "";
+    struct stat st;
+
+    ck_assert(sp_output_write_atomic("/dev/null", "x", 1));
+    ck_assert_int_eq(lstat("/dev/null", &st), 0);
+    ck_assert(S_ISCHR(st.st_mode));
+    path_in(link, sizeof(link), "to-null");
+    ck_assert_int_eq(symlink("/dev/null", link), 0);
+    ck_assert(sp_output_write_atomic(link, "x", 1));
+    ck_assert_int_eq(lstat(link, &st), 0);
+    ck_assert(S_ISLNK(st.st_mode));
+    path_in(fifo, sizeof(fifo), "fifo");
+    ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+    int rd = open(fifo, O_RDONLY | O_NONBLOCK);
+    ck_assert_int_ge(rd, 0);
+    path_in(flink, sizeof(flink), "to-fifo");
+    ck_assert_int_eq(symlink(fifo, flink), 0);
+    ck_assert(sp_output_write_atomic(flink, "hey", 3));
+    ck_assert_int_eq(read(rd, buf, sizeof(buf) - 1), 3);
+    ck_assert_str_eq(buf, "hey");
+    close(rd);
+    ck_assert_int_eq(lstat(fifo, &st), 0);
+    ck_assert(S_ISFIFO(st.st_mode));
+}
+END_TEST
+
+START_TEST(test_dev_shm_regular_file_replaced)
+{
+    /* A regular file under /dev (tmpfs /dev/shm) is a file, not a
+     * stream: created if missing, replaced whole if present. */
+    char path[128];
+    snprintf(path, sizeof(path), "/dev/shm/check_output.%d.json",
+             (int)getpid());
+    unlink(path);
+    ck_assert(sp_output_write_atomic(path, "new\n", 4));
+    ck_assert_str_eq(slurp(path), "new\n");
+    spit(path, "an older and much longer report\n");
+    ck_assert(sp_output_write_atomic(path, "two\n", 4));
+    ck_assert_str_eq(slurp(path), "two\n");
+    unlink(path);
+}
+END_TEST
+
 /* ------------------------------------------------------------ failure */
 
 START_TEST(test_unwritable_dir)
@@ -371,6 +419,8 @@ output_suite(void)
     tcase_add_test(tc, test_replaces_existing);
     tcase_add_test(tc, test_symlink_replaced_not_followed);
     tcase_add_test(tc, test_dangling_symlink_replaced);
+    tcase_add_test(tc, test_streams_written_in_place);
+    tcase_add_test(tc, test_dev_shm_regular_file_replaced);
     tcase_add_test(tc, test_no_fd_leak_on_success);
     suite_add_tcase(s, tc);
 
