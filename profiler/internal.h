@@ -209,6 +209,8 @@ struct sp_census_info {
 
 struct sp_report {
     char python[64];        /* "3.12.1" */
+    char allocator[32];     /* PYTHONMALLOC in force: "pymalloc", "malloc",
+                               "pymalloc_debug", ...; "" if unknown */
     int pid;
     uint64_t min_instances;
     uint64_t profiler_bytes;        /* the profiler's own footprint */

@@ -41,6 +41,18 @@ sp_interp_current(void)
 #endif
 }
 
+/* The allocator in force ("pymalloc", "malloc", ...), NULL for a custom
+ * one (Objects/obmalloc.c).  Exported by 3.8-3.13; 3.13 moved the
+ * declaration into internal/pycore_pymem.h. */
+#if PY_VERSION_HEX >= 0x030D0000
+PyAPI_FUNC(const char *) _PyMem_GetCurrentAllocatorName(void);
+#endif
+static inline const char *
+sp_allocator_name(void)
+{
+    return _PyMem_GetCurrentAllocatorName();
+}
+
 /* A str whose characters can be read (PyUnicode_KIND/DATA): before 3.12
  * a legacy string may still need PyUnicode_READY, which fills in the
  * canonical form (C only, no Python code). */

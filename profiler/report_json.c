@@ -304,6 +304,17 @@ sp_report_json(const struct sp_report *r, struct sp_buf *b)
     sp_buf_puts(b, "1");
     obj_key(&top, "python");
     put_str(b, python);
+    obj_key(&top, "allocator");
+    if (r->allocator[0] == '\0') {
+        sp_buf_puts(b, "null");
+    }
+    else {
+        char alloc[sizeof(r->allocator)];
+        size_t an = strnlen(r->allocator, sizeof(r->allocator) - 1);
+        memcpy(alloc, r->allocator, an);
+        alloc[an] = '\0';
+        put_str(b, alloc);
+    }
     obj_key(&top, "pid");
     sp_buf_printf(b, "%d", r->pid);
     obj_key(&top, "min_instances");

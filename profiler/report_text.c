@@ -575,6 +575,15 @@ put_header(struct sp_buf *b, const struct sp_report *r)
         fmt_bytes(mem, sizeof(mem), r->profiler_bytes);
         sp_buf_printf(b, "profiler memory %s\n", mem);
     }
+    /* The costs are pymalloc's size classes and pools; under another
+     * allocator (PYTHONMALLOC=malloc, debug hooks) they are wrong, and
+     * the reader must know. */
+    if (r->allocator[0] != '\0' && strcmp(r->allocator, "pymalloc") != 0) {
+        sp_buf_puts(b, "warning: this process allocates with ");
+        put_clean(b, r->allocator);
+        sp_buf_puts(b, ", not pymalloc: the bytes below assume pymalloc "
+                       "and are not what this process uses\n");
+    }
 }
 
 void

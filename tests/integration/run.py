@@ -419,6 +419,7 @@ def job_shape(interp, shape, results, keep):
             p, report = run_shape_profiled(interp, shape, n, tmp)
             m = Mismatches()
             m.eq("report python", interp.version, report.get("python"))
+            m.eq("allocator", "pymalloc", report.get("allocator"))
             # The profiler's own heap is its private jemalloc: it reports
             # a footprint only if that heap served it.
             m.true(report.get("profiler_bytes", 0) > 0,
@@ -690,6 +691,30 @@ def job_host_sigpipe(interp, keep):
         return [(name, str(f), "")]
 
 
+def job_host_pythonmalloc(interp, keep):
+    """Under PYTHONMALLOC=malloc the report says the costs do not apply."""
+    name = "host/pythonmalloc"
+    tmp = tempfile.mkdtemp(prefix="slotprof-it-")
+    try:
+        out = os.path.join(tmp, "r.json")
+        env = lib_env(interp.lib, "output=%s,text=stderr" % out)
+        env["PYTHONMALLOC"] = "malloc"
+        p = run_child([interp.path, HOSTPROG, "ok"], env, cwd=tmp)
+        m = Mismatches()
+        m.eq("exit status", 0, p.rc)
+        with open(out) as f:
+            m.eq("allocator", "malloc", json.load(f).get("allocator"))
+        m.true(b"\nwarning: this process allocates with malloc, not "
+               b"pymalloc" in p.err, "no allocator warning: " + p.brief())
+        m.raise_if_any()
+        return [(name, None, "allocator malloc reported")]
+    except (Failure, OSError, ValueError) as f:
+        return [(name, str(f), "")]
+    finally:
+        if not keep:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
 def job_host_malloc_conf(interp, keep):
     """The private jemalloc ignores the host's MALLOC_CONF."""
     name = "host/malloc-conf"
@@ -841,6 +866,7 @@ def job_host_pid_atomic(interp, keep):
                 report = json.load(f)
             m.eq("report pid", pid, report.get("pid"))
             m.eq("report python", interp.version, report.get("python"))
+            m.eq("allocator", "pymalloc", report.get("allocator"))
             c = find_class(report, "Record")
             m.true(c is not None and c.get("instances") == 5000,
                    "Record with 5000 instances not in the report")
@@ -1055,6 +1081,9 @@ def main():
                              job_host_hostile(it, prog, args.keep)))
         if want("host/sigpipe"):
             plan.append((it, lambda it=it: job_host_sigpipe(it, args.keep)))
+        if want("host/pythonmalloc"):
+            plan.append((it, lambda it=it: job_host_pythonmalloc(it,
+                                                                 args.keep)))
         if want("host/malloc-conf"):
             plan.append((it, lambda it=it: job_host_malloc_conf(it,
                                                                 args.keep)))

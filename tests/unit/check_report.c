@@ -54,6 +54,7 @@ new_report(size_t nclasses)
     struct sp_report *r = sp_calloc(1, sizeof(*r));
     ck_assert_ptr_nonnull(r);
     strcpy(r->python, "3.12.1");
+    strcpy(r->allocator, "pymalloc");
     r->pid = 1234;
     r->min_instances = 100;
     r->profiler_bytes = 1258291;
@@ -364,6 +365,7 @@ START_TEST(test_json_sample)
         "  \"format\": \"slotprof-report\",\n"
         "  \"version\": 1,\n"
         "  \"python\": \"3.12.1\",\n"
+        "  \"allocator\": \"pymalloc\",\n"
         "  \"pid\": 1234,\n"
         "  \"min_instances\": 100,\n"
         "  \"profiler_bytes\": 1258291,\n"
@@ -472,6 +474,7 @@ START_TEST(test_json_empty)
         "  \"format\": \"slotprof-report\",\n"
         "  \"version\": 1,\n"
         "  \"python\": \"3.12.1\",\n"
+        "  \"allocator\": \"pymalloc\",\n"
         "  \"pid\": 1234,\n"
         "  \"min_instances\": 100,\n"
         "  \"profiler_bytes\": 0,\n"
@@ -765,6 +768,28 @@ START_TEST(test_text_dataclass_weakref_slot)
 }
 END_TEST
 
+START_TEST(test_text_allocator_warning)
+{
+    struct sp_report *r = new_report(0);
+    struct sp_buf b;
+
+    sp_buf_init(&b);
+    sp_report_text(r, 20, &b);
+    ck_assert_ptr_null(strstr(b.data, "warning: this process"));
+    sp_buf_free(&b);
+    strcpy(r->allocator, "malloc");
+    sp_buf_init(&b);
+    sp_report_text(r, 20, &b);
+    ck_assert_ptr_nonnull(strstr(b.data, "\nwarning: this process allocates "
+                                         "with malloc, not pymalloc: the "
+                                         "bytes below assume pymalloc and "
+                                         "are not what this process "
+                                         "uses\n"));
+    sp_buf_free(&b);
+    sp_report_free(r);
+}
+END_TEST
+
 START_TEST(test_text_class_column)
 {
     struct sp_report *r = new_report(4);
@@ -930,6 +955,7 @@ report_suite(void)
     tcase_add_test(tc, test_text_negative_saving_in_table);
     tcase_add_test(tc, test_text_blocked_listed_not_counted);
     tcase_add_test(tc, test_text_dataclass_weakref_slot);
+    tcase_add_test(tc, test_text_allocator_warning);
     tcase_add_test(tc, test_text_class_column);
     tcase_add_test(tc, test_text_where_and_trigger);
     tcase_add_test(tc, test_text_control_chars);
