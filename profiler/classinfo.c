@@ -464,35 +464,50 @@ mention_add(struct env *e, struct nodes *ns, int k, PyObject *key)
 
 /* Names a code object (and the code nested in it: closures,
  * comprehensions) loads or stores as attributes or globals: co_names.
- * Nested code is visited with an explicit stack, not recursion. */
+ * Nested code is visited with an explicit stack in the profiler's heap,
+ * not recursion. */
 static bool
 scan_code(struct env *e, struct nodes *ns, int k, PyObject *code)
 {
-    PyObject *stack[16];
-    size_t top = 0;
-    if (code != NULL && PyCode_Check(code)) {
-        stack[top++] = code;
+    PyObject **stack = NULL;
+    size_t top = 0, cap = 0;
+    bool ok = true;
+
+    if (code == NULL || !PyCode_Check(code)) {
+        return true;
     }
-    while (top > 0) {
-        PyCodeObject *co = (PyCodeObject *)stack[--top];
+    for (PyObject *next = code; next != NULL && ok;
+         next = top > 0 ? stack[--top] : NULL) {
+        PyCodeObject *co = (PyCodeObject *)next;
         PyObject *names = co->co_names, *consts = co->co_consts;
         if (names != NULL && PyTuple_Check(names)) {
-            for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(names); i++) {
-                if (!mention_add(e, ns, k, PyTuple_GET_ITEM(names, i))) {
-                    return false;
-                }
+            for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(names) && ok; i++) {
+                ok = mention_add(e, ns, k, PyTuple_GET_ITEM(names, i));
             }
         }
-        if (consts != NULL && PyTuple_Check(consts)) {
-            for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(consts); i++) {
-                PyObject *c = PyTuple_GET_ITEM(consts, i);
-                if (PyCode_Check(c) && top < SP_ARRAY_LEN(stack)) {
-                    stack[top++] = c;
-                }
+        if (consts == NULL || !PyTuple_Check(consts)) {
+            continue;
+        }
+        for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(consts) && ok; i++) {
+            PyObject *c = PyTuple_GET_ITEM(consts, i);
+            if (!PyCode_Check(c)) {
+                continue;
             }
+            if (top == cap) {
+                size_t ncap = cap ? cap * 2 : 16;
+                PyObject **p = sp_realloc(stack, ncap * sizeof(*p));
+                if (p == NULL) {
+                    ok = false;
+                    break;
+                }
+                stack = p;
+                cap = ncap;
+            }
+            stack[top++] = c;
         }
     }
-    return true;
+    sp_free(stack);
+    return ok;
 }
 
 /* The functions behind a class-dict value: plain functions, and exact
