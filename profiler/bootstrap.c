@@ -230,12 +230,6 @@ after_gc(PyObject *self, PyObject *args)
         PyErr_Clear();
         Py_RETURN_NONE;
     }
-    /* On 3.8 the collector and gc.callbacks are process-wide: a
-     * subinterpreter's collections call us too. */
-    if (sp_interp_current() != PyInterpreterState_Main()) {
-        Py_RETURN_NONE;
-    }
-    adopt_process();
     if (!PyUnicode_Check(phase)
         || PyUnicode_CompareWithASCIIString(phase, "stop") != 0
         || !PyDict_Check(info)) {
@@ -246,6 +240,13 @@ after_gc(PyObject *self, PyObject *args)
         PyErr_Clear();
         Py_RETURN_NONE;
     }
+    /* Only now, past the young collections (most calls): on 3.8 the
+     * collector and gc.callbacks are process-wide, so a subinterpreter's
+     * collections call us too; and getpid() is a system call. */
+    if (sp_interp_current() != PyInterpreterState_Main()) {
+        Py_RETURN_NONE;
+    }
+    adopt_process();
     double elapsed = now() - t_start;
     if (census_seconds > 0.05 * elapsed + 0.05) {
         Py_RETURN_NONE;
