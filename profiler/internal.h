@@ -78,6 +78,11 @@ void sp_buf_json_str(struct sp_buf *b, const char *s);
 bool sp_buf_ok(const struct sp_buf *b);
 /* 1234567 -> "1,234,567" (truncated to fit outlen). */
 void sp_fmt_count(char *out, size_t outlen, uint64_t x);
+/* x with exactly `decimals` digits after a '.', rounded half away from
+ * zero, whatever the locale (printf's %f follows the host's).  False,
+ * out untouched, for NaN, infinities, values past 9e18, and decimals
+ * outside 0..18. */
+bool sp_fmt_fixed(char *out, size_t outlen, double x, int decimals);
 
 /* ------------------------------------------------------------------ */
 /* strmap.c -- (tag, string) -> integer, for membership tests that would

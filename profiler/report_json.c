@@ -50,21 +50,9 @@ put_bool(struct sp_buf *b, bool x)
 static void
 put_fixed(struct sp_buf *b, double x, int decimals)
 {
-    uint64_t scale = 1;
-
-    for (int i = 0; i < decimals; i++) {
-        scale *= 10;
-    }
-    if (x != x || x > 9e18 / (double)scale || x < -9e18 / (double)scale) {
-        sp_buf_puts(b, "null");
-        return;
-    }
-    bool neg = x < 0;
-    uint64_t v = (uint64_t)((neg ? -x : x) * (double)scale + 0.5);
-    sp_buf_printf(b, "%s%" PRIu64, neg && v != 0 ? "-" : "", v / scale);
-    if (decimals > 0) {
-        sp_buf_printf(b, ".%0*" PRIu64, decimals, v % scale);
-    }
+    char num[48];
+    sp_buf_puts(b, sp_fmt_fixed(num, sizeof(num), x, decimals) ? num
+                                                               : "null");
 }
 
 /* total / n with one decimal, rounded half up, in integers (exact, and no

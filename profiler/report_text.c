@@ -100,26 +100,6 @@ put_bytes_exact(struct sp_buf *b, uint64_t x)
     sp_buf_printf(b, "%s (%s B)", human, exact);
 }
 
-/* x with `decimals` digits after the point, rounded half away from zero;
- * "?" for a value that is not a real duration (NaN, huge). */
-static void
-fmt_fixed(char *out, size_t outlen, double x, int decimals)
-{
-    uint64_t scale = 1;
-
-    for (int i = 0; i < decimals; i++) {
-        scale *= 10;
-    }
-    if (x != x || x > 9e18 / (double)scale || x < -9e18 / (double)scale) {
-        snprintf(out, outlen, "?");
-        return;
-    }
-    bool neg = x < 0;
-    uint64_t v = (uint64_t)((neg ? -x : x) * (double)scale + 0.5);
-    snprintf(out, outlen, "%s%" PRIu64 ".%0*" PRIu64,
-             neg && v != 0 ? "-" : "", v / scale, decimals, v % scale);
-}
-
 /* ------------------------------------------------------------ strings */
 
 static bool
@@ -558,8 +538,13 @@ put_header(struct sp_buf *b, const struct sp_report *r)
     else if (strcmp(t, "gc") == 0) {
         t = "after a garbage collection";
     }
-    fmt_fixed(at, sizeof(at), r->chosen.at_seconds, 3);
-    fmt_fixed(dur, sizeof(dur), r->chosen.duration_seconds * 1000.0, 1);
+    if (!sp_fmt_fixed(at, sizeof(at), r->chosen.at_seconds, 3)) {
+        strcpy(at, "?");
+    }
+    if (!sp_fmt_fixed(dur, sizeof(dur), r->chosen.duration_seconds * 1000.0,
+                      1)) {
+        strcpy(dur, "?");
+    }
     sp_fmt_count(visited, sizeof(visited), r->chosen.objects_visited);
     sp_buf_puts(b, "census: ");
     put_clean(b, t);

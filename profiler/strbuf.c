@@ -152,3 +152,31 @@ sp_fmt_count(char *out, size_t outlen, uint64_t x)
     }
     out[k] = '\0';
 }
+
+bool
+sp_fmt_fixed(char *out, size_t outlen, double x, int decimals)
+{
+    uint64_t scale = 1;
+
+    if (decimals < 0 || decimals > 18) {
+        return false;               /* 10^19 does not fit the scale */
+    }
+    for (int i = 0; i < decimals; i++) {
+        scale *= 10;
+    }
+    /* NaN, infinities and what the integer arithmetic cannot hold. */
+    if (x != x || x > 9e18 / (double)scale || x < -9e18 / (double)scale) {
+        return false;
+    }
+    bool neg = x < 0;
+    uint64_t v = (uint64_t)((neg ? -x : x) * (double)scale + 0.5);
+    const char *sign = neg && v != 0 ? "-" : "";
+    if (decimals > 0) {
+        snprintf(out, outlen, "%s%" PRIu64 ".%0*" PRIu64, sign, v / scale,
+                 decimals, v % scale);
+    }
+    else {
+        snprintf(out, outlen, "%s%" PRIu64, sign, v);
+    }
+    return true;
+}
