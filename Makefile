@@ -187,8 +187,10 @@ demo:
 	  $(PYTHON) examples/shop.py
 	@echo "== JSON report: $(DEMO_JSON)" >&2
 
-bench:
-	@echo "make bench: benchmarks arrive with the production-sampling issue" >&2
+
+# Benchmarks, the CPython harmlessness suite, sanitizers and fuzzing: one
+# fragment each.
+include $(sort $(wildcard mk/*.mk))
 
 # ---------------------------------------------------------------- install
 LIBDIR := $(PREFIX)/lib/slotprof/cpython-$(PYVERSION)

@@ -3,7 +3,13 @@
 # Runs apt-get only as root on a Debian-like system; otherwise it names
 # what is missing and leaves the rest to the user.  Used by `make demo`
 # and `.ci/run`.
-PKGS="gcc make binutils pkg-config check libjemalloc-dev libunwind-dev python3-dev"
+# Build: the compiler, Check, jemalloc, libunwind, Debian's CPython headers.
+# Tests and benchmarks (make check, make bench): Debian's CPython test
+# suite (the harmlessness suite runs it under the library), clang's
+# libFuzzer and sanitizer runtimes, valgrind, and the benchmark workloads.
+PKGS="gcc make binutils pkg-config check libjemalloc-dev libunwind-dev python3-dev
+  libpython3.11-testsuite clang libclang-rt-14-dev valgrind
+  python3-pyflakes python3-docutils"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \

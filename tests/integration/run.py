@@ -40,6 +40,8 @@ import tempfile
 import threading
 import time
 
+import sampling
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 SHAPES = os.path.join(HERE, "shapes")
@@ -197,6 +199,11 @@ def probe(interp):
 
 
 def build_lib(interp):
+    if os.environ.get("SLOTPROF_IT_NOBUILD"):
+        # Use the library already built (while someone else rebuilds it).
+        interp.lib = os.path.join(ROOT, "build", "cpython-" + interp.version,
+                                  "libslotprof.so")
+        return
     p = run_child(["make", "-s", "lib-path", "PYTHON=" + interp.path],
                   os.environ.copy(), cwd=ROOT)
     lines = p.out.decode("utf-8", "replace").strip().splitlines()
@@ -1102,6 +1109,10 @@ def main():
                                                                args.keep)))
         if want("example/shop"):
             plan.append((it, lambda it=it: job_example(it, args.keep)))
+        # Sampling sessions (tests/integration/sampling.py): modes,
+        # snapshots, processes, the control module, hostile programs.
+        for tname, fn in sampling.jobs(it, want, args.keep):
+            plan.append((it, fn))
 
     def guarded(fn):
         try:
