@@ -62,7 +62,8 @@ LIB_CFLAGS := $(CSTD) $(WARN) $(CFLAGS) $(SANFLAGS) $(ALLOC_FLAGS) -fPIC -fvisib
 
 # Python-free modules: unit-testable without libpython.
 CORE_SRCS := alloc.c log.c strbuf.c config.c model.c plan.c report.c \
-  report_json.c report_text.c output.c sourceloc.c version.c strmap.c
+  report_json.c report_text.c output.c sourceloc.c version.c strmap.c \
+  series.c
 # Modules that talk to CPython (version-neutral) + this build's backend.
 PY_SRCS := bootstrap.c census.c classinfo.c pyver/py$(PYTAG).c
 LIB_OBJS := $(addprefix $(BUILD)/,$(CORE_SRCS:.c=.o) $(PY_SRCS:.c=.o))

@@ -3,33 +3,48 @@
  *
  * The library is preloaded into every process that inherits LD_PRELOAD:
  * shells, compilers, other Pythons.  The constructor therefore does the
- * least it can: two dlsym() look-ups.  Without CPython's symbols it
+ * least it can: a few dlsym() look-ups.  Without CPython's symbols it
  * returns and the library stays inert for the life of the process.  In a
  * CPython it checks that this is the exact version the library was built
- * for, parses SLOTPROF_OPTIONS, and arms an audit hook (PEP 578), which
- * works before Py_Initialize on 3.8-3.13.  Real work starts on the first
- * cpython.run_* event -- the interpreter is initialized and `site` has run
- * by then -- when the hook registers an atexit callback (the exit census
- * and the report) and a gc callback (censuses when the heap may be at a
- * new peak).  Neither PEP 523 nor any allocator hook is used: a census
- * reads the GC lists, so the host's fast paths are untouched.
+ * for, parses SLOTPROF_OPTIONS, registers the built-in module `slotprof`
+ * and arms an audit hook (PEP 578), which works before Py_Initialize on
+ * 3.8-3.13.  Real work starts on the first cpython.run_* event -- the
+ * interpreter is initialized and `site` has run by then -- when the hook
+ * registers an atexit callback (the exit census and the report), a gc
+ * callback (censuses when the heap may be at a new peak) and an at-fork
+ * callback (a fork child starts clean), and, in a sampling session
+ * (docs/sampling.md), installs the snapshot signal handler and starts the
+ * sampler thread.  Neither PEP 523 nor any allocator hook is used: a
+ * census reads the GC lists, so the host's fast paths are untouched.
+ *
+ * Locking: every piece of state below is read and written with the GIL
+ * held -- by the main thread's callbacks, by the sampler thread between
+ * PyGILState_Ensure and Release, by the module's functions, and by the
+ * _exit() interposer, which acts only when its caller holds the GIL.  The
+ * exceptions are `state` (atomic: the audit hook reads it from any
+ * thread) and the wake-up pipe, which the signal handler writes to.
  *
  * Nothing here may raise into user code, print to stdout, or end the
  * process: every failure is one sp_log() line and the state goes to
- * SP_STATE_INERT.
+ * SP_STATE_INERT (or the session goes on without the part that failed).
  */
 #include "pyapi.h"
 
-#include <dlfcn.h>              /* dlsym, RTLD_DEFAULT */
-#include <fcntl.h>              /* open */
-#include <stdlib.h>             /* getenv */
+#include <dlfcn.h>              /* dlsym, RTLD_DEFAULT, RTLD_NEXT */
+#include <errno.h>              /* errno, EINTR, EAGAIN */
+#include <fcntl.h>              /* open, O_CLOEXEC, O_NONBLOCK */
+#include <poll.h>               /* poll */
+#include <pthread.h>            /* pthread_create, pthread_sigmask */
+#include <signal.h>             /* sigaction */
+#include <stdlib.h>             /* getenv, setenv */
 #include <string.h>             /* strncmp, strlen */
-#include <time.h>               /* clock_gettime */
-#include <unistd.h>             /* read, close, sysconf */
+#include <sys/syscall.h>        /* SYS_exit_group */
+#include <time.h>               /* clock_gettime, gmtime_r */
+#include <unistd.h>             /* read, write, pipe2, dup3, getpid */
 
 #include "slotprof.h"           /* slotprof_state and friends */
 
-#define SP_LIB_VERSION "0.1.0"
+#define SP_LIB_VERSION "0.2.0"
 
 enum {
     SP_STATE_INERT = -1,
@@ -38,8 +53,8 @@ enum {
     SP_STATE_DONE = 2,
 };
 
-/* Written by the constructor and the main thread holding the GIL; read
- * by the audit hook from any thread, hence atomic. */
+/* Written by the constructor and by threads holding the GIL; read by the
+ * audit hook and _exit() from any thread, hence atomic. */
 static _Atomic int state = SP_STATE_INERT;
 static struct sp_config config;
 static double t_start;
@@ -50,6 +65,7 @@ static struct sp_report *best;
 static uint64_t census_rss;
 static uint64_t censuses;
 static double census_seconds;
+static double census_seconds_last;
 /* Set while a census runs: a gc callback cannot re-enter it. */
 static bool in_census;
 /* The process the state above belongs to.  A fork child inherits it (a
@@ -57,13 +73,37 @@ static bool in_census;
  * classes as its own. */
 static pid_t owner;
 
+/* The session (docs/sampling.md). */
+static char session[64];
+static bool session_export;     /* set SLOTPROF_SESSION for children */
+static struct sp_series series;
+static uint64_t snapshots;      /* reports written by this process */
+static uint64_t aborted;        /* censuses stopped at max_pause */
+static uint64_t skipped;        /* interval ticks lost to back-off */
+static uint64_t interval_now_us;    /* interval after back-off */
+static bool backoff_logged;
+
+/* The sampler thread and the pipe that wakes it: the signal handler
+ * writes 's', the atexit callback 'q'.  The fds never change number once
+ * made (a fork child replaces the pipe under the same numbers with
+ * dup3), so the handler never writes into a descriptor the host reused. */
+static int wake_r = -1, wake_w = -1;
+static pthread_t sampler;
+static pid_t sampler_pid;       /* 0: no sampler thread in this process */
+static _Atomic pid_t sampler_tid;       /* its kernel thread id */
+static bool sampler_paused;     /* stopped around os.fork() */
+static _Atomic bool sampler_stop;
+static struct sigaction old_action;     /* chained by the handler */
+
+/* glibc's _exit, for the interposer below; found by the constructor. */
+typedef void (*exit_fn)(int);
+static exit_fn real_exit;
+
 
 static double
 now(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    return sp_monotonic();
 }
 
 /* In a fork child, drop what the parent had gathered. */
@@ -79,9 +119,15 @@ adopt_process(void)
         sp_report_free(best);
         best = NULL;
     }
+    sp_series_free(&series);
     census_rss = 0;
     censuses = 0;
     census_seconds = 0;
+    census_seconds_last = 0;
+    snapshots = 0;
+    aborted = 0;
+    skipped = 0;
+    interval_now_us = config.interval_us;
     t_start = now();
 }
 
@@ -108,26 +154,64 @@ rss_bytes(void)
     return strtoull(p + 1, NULL, 10) * (uint64_t)sysconf(_SC_PAGESIZE);
 }
 
-/* Run one census and keep it if it beats the best one. */
+/* A census reached max_pause and was stopped: periodic censuses come
+ * half as often (up to 64 times the configured interval), and the user
+ * hears about it once. */
 static void
+back_off(double dt)
+{
+    if (config.interval_us != 0
+        && interval_now_us < 64 * config.interval_us) {
+        interval_now_us *= 2;
+    }
+    if (!backoff_logged) {
+        backoff_logged = true;
+        sp_log("a census was stopped at max_pause=%.3f ms after %.3f ms; "
+               "censuses are skipped or stopped from now on when they "
+               "would take longer (the report counts them)",
+               (double)config.max_pause_us / 1000.0, dt * 1000.0);
+    }
+}
+
+/* Run one census: into the series, and kept as `best` if it beats it.
+ * Returns the report (free it with release()), or NULL when the census
+ * failed or was stopped at max_pause. */
+static struct sp_report *
 take_census(const char *trigger)
 {
+    bool stopped;
     in_census = true;
     double t0 = now();
+    double deadline =
+        config.max_pause_us ? t0 + (double)config.max_pause_us / 1e6 : 0;
     uint64_t rss = rss_bytes();
-    struct sp_report *r = sp_census_run(&config, trigger);
+    struct sp_report *r = sp_census_run(&config, trigger, deadline,
+                                        &stopped);
     double dt = now() - t0;
     in_census = false;
-    censuses++;
     census_seconds += dt;
+    census_seconds_last = dt;
     if (rss > census_rss) {
         census_rss = rss;
     }
+    if (stopped) {
+        aborted++;
+        back_off(dt);
+        return NULL;
+    }
+    censuses++;
     if (r == NULL) {
-        return;
+        return NULL;
+    }
+    /* Comfortably inside the budget again: undo one step of back-off. */
+    if (interval_now_us > config.interval_us
+        && dt * 4e6 < (double)config.max_pause_us) {
+        interval_now_us /= 2;
     }
     r->chosen.at_seconds = t0 - t_start;
     r->chosen.duration_seconds = dt;
+    r->chosen.rss_bytes = rss;
+    (void)sp_series_add(&series, r);    /* a shorter series, no more */
     /* Ties go to the later census: it saw the program further along. */
     if (best == NULL
         || sp_report_total_savings(r) >= sp_report_total_savings(best)) {
@@ -136,43 +220,104 @@ take_census(const char *trigger)
         }
         best = r;
     }
-    else {
+    return r;
+}
+
+static void
+release(struct sp_report *r)
+{
+    if (r != NULL && r != best) {
         sp_report_free(r);
     }
 }
 
+/* "2026-11-22T06:01:02.123Z", whatever the locale and TZ. */
 static void
-write_reports(void)
+fmt_utc(char *out, size_t outlen)
 {
-    struct sp_report *r = best;
-    char path[SP_PATH_MAX];
-
-    if (r == NULL) {
+    struct timespec ts;
+    struct tm tm;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    if (gmtime_r(&ts.tv_sec, &tm) == NULL) {
+        out[0] = '\0';
         return;
     }
+    /* The modulos only bound the widths for the compiler. */
+    snprintf(out, outlen, "%04u-%02u-%02uT%02u:%02u:%02u.%03uZ",
+             (unsigned)(tm.tm_year + 1900) % 10000u,
+             (unsigned)(tm.tm_mon + 1) % 100u, (unsigned)tm.tm_mday % 100u,
+             (unsigned)tm.tm_hour % 100u, (unsigned)tm.tm_min % 100u,
+             (unsigned)tm.tm_sec % 100u,
+             (unsigned)(ts.tv_nsec / 1000000) % 1000u);
+}
+
+/* Everything a report says about the process and the session. */
+static void
+fill_report(struct sp_report *r, const char *kind, uint64_t number)
+{
+    struct sp_session_info *ss = &r->session;
+
     r->pid = (int)getpid();
     r->censuses = censuses;
     r->census_seconds_total = census_seconds;
     r->profiler_bytes = sp_alloc_footprint();
+    memset(ss, 0, sizeof(*ss));
+    ss->kind = kind;
+    memcpy(ss->session, session, sizeof(ss->session));
+    ss->snapshot = number;
+    fmt_utc(ss->written_at, sizeof(ss->written_at));
+    ss->interval_us = config.interval_us;
+    ss->signal = config.signal != 0 ? config.signal_name : NULL;
+    ss->dormant = config.dormant;
+    ss->max_pause_us = config.max_pause_us;
+    ss->censuses_aborted = aborted;
+    ss->censuses_skipped = skipped;
+    if (best != NULL) {
+        ss->has_peak = true;
+        ss->peak = best->chosen;
+        ss->peak_savings = sp_report_total_savings(best);
+    }
+    ss->series = &series;
+}
 
-    if (config.output[0] != '\0') {
+/* Write r: the JSON to json_tmpl (if not ""), the text to stderr or to
+ * its file when `text` says so.  The path written goes to `written`
+ * (may be NULL).  False if the JSON was asked for and not written. */
+static bool
+write_report(struct sp_report *r, const char *kind, const char *json_tmpl,
+             bool text, char *written, size_t wlen)
+{
+    char path[SP_PATH_MAX];
+    bool ok = true;
+    struct sp_path_vars v;
+
+    fill_report(r, kind, ++snapshots);
+    v.pid = r->pid;
+    v.session = session;
+    v.snapshot = snapshots;
+
+    if (json_tmpl[0] != '\0') {
         struct sp_buf b;
         sp_buf_init(&b);
         sp_report_json(r, &b);
+        ok = false;
         if (!sp_buf_ok(&b)) {
             sp_log("out of memory while writing the JSON report");
         }
-        else if (!sp_config_expand_path(config.output, r->pid, path,
+        else if (!sp_config_expand_path(json_tmpl, &v, path,
                                         sizeof(path))) {
-            sp_log("output path too long after expanding %%p: %s",
-                   config.output);
+            sp_log("output path too long after expanding it: %s",
+                   json_tmpl);
         }
-        else {
-            sp_output_write_atomic(path, b.data, b.len);
+        else if (sp_output_write_atomic(path, b.data, b.len)) {
+            ok = true;
+            if (written != NULL) {
+                snprintf(written, wlen, "%s", path);
+            }
         }
         sp_buf_free(&b);
     }
-    if (config.text_mode != SP_TEXT_NONE) {
+    if (text && config.text_mode != SP_TEXT_NONE) {
         struct sp_buf b;
         sp_buf_init(&b);
         sp_report_text(r, config.top, &b);
@@ -182,9 +327,9 @@ write_reports(void)
         else if (config.text_mode == SP_TEXT_STDERR) {
             sp_write_all(2, b.data, b.len);
         }
-        else if (!sp_config_expand_path(config.text_path, r->pid, path,
+        else if (!sp_config_expand_path(config.text_path, &v, path,
                                         sizeof(path))) {
-            sp_log("text path too long after expanding %%p: %s",
+            sp_log("text path too long after expanding it: %s",
                    config.text_path);
         }
         else {
@@ -192,23 +337,294 @@ write_reports(void)
         }
         sp_buf_free(&b);
     }
+    return ok;
 }
 
-/* atexit callback: the last census (objects still alive: atexit runs
- * before modules are torn down) and the report.  Registered first, so it
- * runs after the program's own atexit callbacks (LIFO). */
+/* A snapshot: a census now and a complete report of it.  json_tmpl NULL
+ * means the session's outputs (JSON, and the text when it goes to a
+ * file); a path from slotprof.snapshot(path) gets the JSON only. */
+static bool
+take_snapshot(const char *trigger, const char *json_tmpl, char *written,
+              size_t wlen)
+{
+    adopt_process();
+    struct sp_report *r = take_census(trigger);
+    if (r == NULL) {
+        return false;
+    }
+    bool ok = write_report(r, "snapshot",
+                           json_tmpl != NULL ? json_tmpl : config.output,
+                           json_tmpl == NULL
+                               && config.text_mode == SP_TEXT_FILE,
+                           written, wlen);
+    release(r);
+    return ok;
+}
+
+/* ------------------------------------------------------------ sampler */
+
+/* Async-signal-safe: one write(2) of one byte, errno preserved, then
+ * whatever handler was there before ours (a C handler of an extension
+ * or of the embedding program). */
+static void
+on_signal(int sig, siginfo_t *si, void *uc)
+{
+    int saved = errno;
+    if (wake_w >= 0) {
+        char c = 's';
+        ssize_t w = write(wake_w, &c, 1);     /* full pipe: coalesced */
+        (void)w;
+    }
+    errno = saved;
+    if (old_action.sa_flags & SA_SIGINFO) {
+        if (old_action.sa_sigaction != NULL) {
+            old_action.sa_sigaction(sig, si, uc);
+        }
+    }
+    else if (old_action.sa_handler != SIG_DFL
+             && old_action.sa_handler != SIG_IGN
+             && old_action.sa_handler != NULL) {
+        old_action.sa_handler(sig);
+    }
+}
+
+/* The wake-up pipe, both ends non-blocking and close-on-exec.  In a fork
+ * child the parent's pipe is shared; a new one takes over its fd
+ * numbers.  False (and the old pipe stays) on failure. */
+static bool
+make_pipe(void)
+{
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0) {
+        return false;
+    }
+    if (wake_r < 0) {
+        wake_r = fds[0];
+        wake_w = fds[1];
+        return true;
+    }
+    bool ok = dup3(fds[0], wake_r, O_CLOEXEC) >= 0
+              && dup3(fds[1], wake_w, O_CLOEXEC) >= 0;
+    close(fds[0]);
+    close(fds[1]);
+    return ok;
+}
+
+/* Read everything in the pipe: true if a snapshot was asked for. */
+static bool
+drain(void)
+{
+    char buf[64];
+    bool asked = false;
+    for (;;) {
+        ssize_t n = read(wake_r, buf, sizeof(buf));
+        if (n <= 0) {
+            if (n < 0 && errno == EINTR) {
+                continue;
+            }
+            return asked;
+        }
+        for (ssize_t i = 0; i < n; i++) {
+            asked |= buf[i] == 's';
+        }
+    }
+}
+
+/* The sampler thread: wait on the pipe with a timeout of the current
+ * interval; for a snapshot, take the GIL like any other thread.  All
+ * signals are blocked in it (pthread_create inherits the mask the
+ * creator set), so signal handlers keep running in the host's threads. */
+static void *
+sampler_main(void *arg)
+{
+    (void)arg;
+    sampler_tid = (pid_t)syscall(SYS_gettid);
+    double next = config.interval_us
+                      ? now() + (double)interval_now_us / 1e6 : 0;
+    while (!sampler_stop) {
+        int timeout = -1;
+        if (config.interval_us != 0) {
+            double left = next - now();
+            timeout = left <= 0 ? 0 : (int)(left * 1000.0) + 1;
+        }
+        struct pollfd pfd = {.fd = wake_r, .events = POLLIN};
+        int n = poll(&pfd, 1, timeout);
+        if (n < 0 && errno != EINTR) {
+            sp_log("the sampler stopped: poll: %s", strerror(errno));
+            return NULL;
+        }
+        const char *trigger = NULL;
+        if (n > 0 && drain()) {
+            trigger = "signal";
+        }
+        else if (config.interval_us != 0 && now() >= next) {
+            trigger = "interval";
+        }
+        if (sampler_stop || trigger == NULL) {
+            continue;
+        }
+        PyGILState_STATE g = PyGILState_Ensure();
+        if (!sampler_stop && state == SP_STATE_ACTIVE && !in_census) {
+            (void)take_snapshot(trigger, NULL, NULL, 0);
+            if (config.interval_us != 0
+                && strcmp(trigger, "interval") == 0) {
+                /* Ticks of the configured interval the back-off let
+                 * pass without a census. */
+                skipped += interval_now_us / config.interval_us - 1;
+            }
+        }
+        if (config.interval_us != 0 && strcmp(trigger, "interval") == 0) {
+            next = now() + (double)interval_now_us / 1e6;
+        }
+        PyGILState_Release(g);
+    }
+    return NULL;
+}
+
+/* Start the sampler in this process, if the session needs one. */
+static void
+start_sampler(void)
+{
+    sigset_t all, old;
+    pthread_attr_t attr;
+
+    if (config.interval_us == 0 && config.signal == 0) {
+        return;
+    }
+    if (!make_pipe()) {
+        sp_log("cannot create the sampler's pipe: %s; no snapshots",
+               strerror(errno));
+        return;
+    }
+    sampler_stop = false;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old);
+    pthread_attr_init(&attr);
+    int rc = pthread_create(&sampler, &attr, sampler_main, NULL);
+    pthread_attr_destroy(&attr);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (rc != 0) {
+        sp_log("cannot start the sampler thread: %s; no snapshots",
+               strerror(rc));
+        return;
+    }
+    pthread_setname_np(sampler, "slotprof");
+    sampler_pid = getpid();
+}
+
+/* Stop and join the sampler (atexit, GIL held).  The GIL is released for
+ * the join: the sampler may be waiting for it, and it must see the stop
+ * flag once it has it. */
+static void
+stop_sampler(void)
+{
+    if (sampler_pid != getpid()) {
+        return;         /* none here (a fork child without its own) */
+    }
+    sampler_pid = 0;
+    sampler_stop = true;
+    char c = 'q';
+    ssize_t w = write(wake_w, &c, 1);
+    (void)w;
+    Py_BEGIN_ALLOW_THREADS
+    pthread_join(sampler, NULL);
+    Py_END_ALLOW_THREADS
+}
+
+/* Has the sampler thread left the kernel's thread list?  pthread_join
+ * returns when the thread clears its tid (mm_release), a moment before
+ * the kernel drops it from the thread group (release_task), which is
+ * what /proc/self/stat counts.  Wait that moment out, at most ~10 ms. */
+static void
+wait_sampler_gone(pid_t tid)
+{
+    char path[64];
+    struct timespec ts = {0, 50000};    /* 50 us */
+    snprintf(path, sizeof(path), "/proc/self/task/%d", (int)tid);
+    for (int i = 0; i < 200 && access(path, F_OK) == 0; i++) {
+        nanosleep(&ts, NULL);
+    }
+}
+
+static void
+install_signal(void)
+{
+    struct sigaction sa;
+
+    if (config.signal == 0) {
+        return;
+    }
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_sigaction = on_signal;
+    sa.sa_flags = SA_SIGINFO | SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(config.signal, &sa, &old_action) != 0) {
+        sp_log("cannot install the %s handler: %s; no snapshots on it",
+               config.signal_name, strerror(errno));
+        return;
+    }
+    if (old_action.sa_sigaction == on_signal) {
+        memset(&old_action, 0, sizeof(old_action));     /* not twice */
+    }
+}
+
+/* ------------------------------------------------------------ the end */
+
+/* The exit report: a last census (unless dormant), then the best census
+ * of the run.  `trigger` is "exit" (atexit) or "_exit". */
+static void
+finish(const char *trigger)
+{
+    adopt_process();
+    state = SP_STATE_DONE;
+    if (config.dormant) {
+        return;         /* only snapshots that were asked for */
+    }
+    release(take_census(trigger));
+    if (best != NULL) {
+        write_report(best, "exit", config.output, true, NULL, 0);
+    }
+}
+
+/* atexit callback: stop the sampler, then the last census (objects still
+ * alive: atexit runs before modules are torn down) and the report.
+ * Registered first, so it runs after the program's own atexit callbacks
+ * (LIFO). */
 static PyObject *
 at_exit(PyObject *self, PyObject *unused)
 {
     (void)self;
     (void)unused;
     if (state == SP_STATE_ACTIVE && !in_census) {
-        adopt_process();
-        state = SP_STATE_DONE;
-        take_census("exit");
-        write_reports();
+        stop_sampler();
+        finish("exit");
     }
     Py_RETURN_NONE;
+}
+
+/* os._exit() -- how multiprocessing's fork children end -- skips atexit.
+ * This definition comes first in the symbol search order (LD_PRELOAD), so
+ * the exit report is written here, then glibc's _exit ends the process.
+ * Only from a thread holding the GIL, in the process that activated (or
+ * a Python-level fork child of it: the at-fork callback adopted it), and
+ * never during finalization: a child of _posixsubprocess failing its
+ * exec calls _exit from a (v)fork child that never ran our callbacks,
+ * and getpid() != owner sends it straight on.  In a process where the
+ * library is inert, state is not ACTIVE and this is a plain _exit. */
+__attribute__((visibility("default"), noreturn)) void
+_exit(int status)
+{
+    if (state == SP_STATE_ACTIVE && getpid() == owner && sp_holds_gil()
+        && !sp_finalizing() && !in_census) {
+        sampler_stop = true;    /* it dies with the process; no join */
+        finish("_exit");
+    }
+    if (real_exit != NULL) {
+        real_exit(status);
+    }
+    for (;;) {
+        syscall(SYS_exit_group, status);
+    }
 }
 
 /* gc.callbacks entry: after a generation 1 or 2 collection, if the
@@ -252,26 +668,300 @@ after_gc(PyObject *self, PyObject *args)
         Py_RETURN_NONE;
     }
     uint64_t rss = rss_bytes();
-    if (censuses > 0 && rss < census_rss + census_rss / 10) {
+    if (census_rss > 0 && rss < census_rss + census_rss / 10) {
         Py_RETURN_NONE;
     }
-    take_census("gc");
+    release(take_census("gc"));
     Py_RETURN_NONE;
 }
+
+/* os.register_at_fork(before=...): 3.12+ warn (DeprecationWarning,
+ * visible, an error under -W error) when os.fork() is called in a
+ * process with more than one OS thread (posixmodule.c,
+ * warn_about_fork_with_threads, which reads /proc/self/stat).  The
+ * sampler must not be that thread: it stops before the fork and starts
+ * again after it in the parent. */
+static PyObject *
+before_fork(PyObject *self, PyObject *unused)
+{
+    (void)self;
+    (void)unused;
+    if (sampler_pid != 0 && sampler_pid == getpid()) {
+        pid_t tid = sampler_tid;
+        stop_sampler();
+        wait_sampler_gone(tid);
+        sampler_paused = true;
+    }
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+after_fork_parent(PyObject *self, PyObject *unused)
+{
+    (void)self;
+    (void)unused;
+    if (sampler_paused) {
+        sampler_paused = false;
+        if (state == SP_STATE_ACTIVE) {
+            start_sampler();
+        }
+    }
+    Py_RETURN_NONE;
+}
+
+/* os.register_at_fork(after_in_child=...): runs in children of os.fork()
+ * (and so of multiprocessing's fork and forkserver start methods), not
+ * in those of subprocess.  The child is a process of its own: a clean
+ * state, its own pipe and sampler thread (threads do not survive fork). */
+static PyObject *
+after_fork_child(PyObject *self, PyObject *unused)
+{
+    (void)self;
+    (void)unused;
+    if (state != SP_STATE_ACTIVE) {
+        Py_RETURN_NONE;
+    }
+    adopt_process();
+    sampler_pid = 0;
+    sampler_paused = false;
+    start_sampler();
+    Py_RETURN_NONE;
+}
+
+/* ------------------------------------------------------------ module */
+
+/* The built-in module `slotprof` (docs/sampling.md): registered by the
+ * constructor with PyImport_AppendInittab, so it exists only where the
+ * library is loaded into a supported CPython, and costs nothing until
+ * imported.  Its functions run with the GIL held, like everything here;
+ * they raise only for wrong arguments, never for a profiler failure
+ * (that is a `slotprof:` line and a None). */
+
+static bool
+module_ready(const char *fn)
+{
+    if (state != SP_STATE_ACTIVE || in_census) {
+        sp_log("slotprof.%s(): the profiler is not active in this process "
+               "(state: %s)", fn,
+               state == SP_STATE_DONE ? "done" : "not started");
+        return false;
+    }
+    return true;
+}
+
+/* A path argument: str or os.PathLike, as a new bytes object in the
+ * file system encoding; NULL with an exception set. */
+static PyObject *
+fs_path(PyObject *path)
+{
+    PyObject *bytes = NULL;
+    if (!PyUnicode_FSConverter(path, &bytes)) {
+        return NULL;
+    }
+    return bytes;
+}
+
+static PyObject *
+mod_snapshot(PyObject *self, PyObject *args, PyObject *kw)
+{
+    static char *kwlist[] = {"path", NULL};
+    PyObject *path = Py_None, *bytes = NULL;
+    char written[SP_PATH_MAX];
+    const char *tmpl = NULL;
+    (void)self;
+
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|O:snapshot", kwlist,
+                                     &path)) {
+        return NULL;
+    }
+    if (path != Py_None) {
+        if ((bytes = fs_path(path)) == NULL) {
+            return NULL;
+        }
+        tmpl = PyBytes_AS_STRING(bytes);
+        struct sp_path_vars v = {.pid = 1, .session = "s", .snapshot = 1};
+        if (tmpl[0] == '\0'
+            || !sp_config_expand_path(tmpl, &v, written, sizeof(written))) {
+            Py_DECREF(bytes);
+            PyErr_SetString(PyExc_ValueError,
+                            "slotprof.snapshot: the path is empty, too "
+                            "long, or has a % escape other than %p, %s, "
+                            "%n and %%");
+            return NULL;
+        }
+    }
+    else if (config.output[0] == '\0') {
+        sp_log("slotprof.snapshot(): no path given and no output= option; "
+               "nothing written");
+        Py_RETURN_NONE;
+    }
+    if (!module_ready("snapshot")) {
+        Py_XDECREF(bytes);
+        Py_RETURN_NONE;
+    }
+    written[0] = '\0';
+    bool ok = take_snapshot("api", tmpl, written, sizeof(written));
+    Py_XDECREF(bytes);
+    if (!ok || written[0] == '\0') {
+        Py_RETURN_NONE;
+    }
+    return PyUnicode_DecodeFSDefault(written);
+}
+
+static PyObject *
+mod_report(PyObject *self, PyObject *args, PyObject *kw)
+{
+    static char *kwlist[] = {"format", NULL};
+    const char *format = "text";
+    (void)self;
+
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|s:report", kwlist,
+                                     &format)) {
+        return NULL;
+    }
+    bool json = strcmp(format, "json") == 0;
+    if (!json && strcmp(format, "text") != 0) {
+        PyErr_Format(PyExc_ValueError, "slotprof.report: format must be "
+                     "'text' or 'json', not '%.50s'", format);
+        return NULL;
+    }
+    if (!module_ready("report")) {
+        Py_RETURN_NONE;
+    }
+    adopt_process();
+    struct sp_report *r = take_census("api");
+    if (r == NULL) {
+        Py_RETURN_NONE;
+    }
+    struct sp_buf b;
+    sp_buf_init(&b);
+    fill_report(r, "snapshot", snapshots);
+    if (json) {
+        sp_report_json(r, &b);
+    }
+    else {
+        sp_report_text(r, config.top, &b);
+    }
+    release(r);
+    PyObject *s = NULL;
+    if (sp_buf_ok(&b)) {
+        s = PyUnicode_DecodeUTF8(b.data, (Py_ssize_t)b.len, "replace");
+    }
+    else {
+        sp_log("out of memory while rendering a report");
+    }
+    sp_buf_free(&b);
+    if (s == NULL) {
+        PyErr_Clear();
+        Py_RETURN_NONE;
+    }
+    return s;
+}
+
+/* Seconds from microseconds, or None for 0 (off). */
+static PyObject *
+seconds_or_none(uint64_t us)
+{
+    if (us == 0) {
+        Py_RETURN_NONE;
+    }
+    return PyFloat_FromDouble((double)us / 1e6);
+}
+
+static PyObject *
+mod_stats(PyObject *self, PyObject *unused)
+{
+    (void)self;
+    (void)unused;
+    int s = state;
+    const char *name = s == SP_STATE_WAITING  ? "waiting"
+                       : s == SP_STATE_DONE   ? "done"
+                       : s == SP_STATE_INERT  ? "inert"
+                       : config.dormant       ? "dormant"
+                                              : "active";
+    if (s == SP_STATE_ACTIVE) {
+        adopt_process();
+    }
+    PyObject *interval = seconds_or_none(config.interval_us
+                                             ? interval_now_us : 0);
+    PyObject *d = Py_BuildValue(
+        "{s:s,s:s,s:s,s:s,s:i,s:K,s:d,s:d,s:K,s:K,s:K,s:N,s:s,s:s,s:K}",
+        "version", SP_LIB_VERSION, "python", SP_PY_VERSION, "state", name,
+        "session", session, "pid", (int)getpid(),
+        "censuses", (unsigned long long)censuses,
+        "census_seconds_total", census_seconds,
+        "census_seconds_last", census_seconds_last,
+        "censuses_aborted", (unsigned long long)aborted,
+        "censuses_skipped", (unsigned long long)skipped,
+        "snapshots", (unsigned long long)snapshots,
+        "interval_seconds", interval,
+        "signal", config.signal ? config.signal_name : NULL,
+        "output", config.output[0] ? config.output : NULL,
+        "profiler_bytes", (unsigned long long)sp_alloc_footprint());
+    return d;
+}
+
+static PyMethodDef module_methods[] = {
+    {"snapshot", (PyCFunction)(void (*)(void))mod_snapshot,
+     METH_VARARGS | METH_KEYWORDS,
+     "snapshot(path=None) -> str or None\n\nTake a census now and write a "
+     "report to path (or to the session's output); return the path "
+     "written."},
+    {"report", (PyCFunction)(void (*)(void))mod_report,
+     METH_VARARGS | METH_KEYWORDS,
+     "report(format='text') -> str or None\n\nTake a census now and return "
+     "the report ('text' or 'json'); nothing is written."},
+    {"stats", mod_stats, METH_NOARGS,
+     "stats() -> dict\n\nThe profiler's state and counters; no census."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module_def = {
+    PyModuleDef_HEAD_INIT,
+    .m_name = "slotprof",
+    .m_doc = "slotprof: which classes should declare __slots__.\n\n"
+             "Provided by libslotprof.so when it is preloaded "
+             "(docs/sampling.md).",
+    .m_size = -1,
+    .m_methods = module_methods,
+};
+
+static PyObject *
+module_init(void)
+{
+    PyObject *m = PyModule_Create(&module_def);
+    if (m != NULL
+        && PyModule_AddStringConstant(m, "__version__", SP_LIB_VERSION)
+               < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}
+
+/* ------------------------------------------------------------ start */
 
 static PyMethodDef at_exit_def = {"_slotprof_at_exit", at_exit, METH_NOARGS,
                                   NULL};
 static PyMethodDef after_gc_def = {"_slotprof_after_gc", after_gc,
                                    METH_VARARGS, NULL};
+static PyMethodDef after_fork_def = {"_slotprof_after_fork_child",
+                                     after_fork_child, METH_NOARGS, NULL};
+static PyMethodDef before_fork_def = {"_slotprof_before_fork", before_fork,
+                                      METH_NOARGS, NULL};
+static PyMethodDef after_parent_def = {"_slotprof_after_fork_parent",
+                                       after_fork_parent, METH_NOARGS, NULL};
 
-/* Append a C function to a list attribute / call a registration function
- * of a module.  Returns false with a Python exception set. */
+/* Register the atexit, gc (unless dormant) and at-fork callbacks.
+ * Returns false with a Python exception set. */
 static bool
 register_callbacks(void)
 {
     bool ok = false;
     PyObject *atexit_mod = NULL, *gc_mod = NULL, *cb = NULL, *res = NULL;
-    PyObject *gc_cb = NULL, *callbacks = NULL;
+    PyObject *gc_cb = NULL, *callbacks = NULL, *os_mod = NULL;
+    PyObject *fork_cb = NULL, *reg = NULL, *kw = NULL, *empty = NULL;
+    PyObject *before_cb = NULL, *parent_cb = NULL;
 
     atexit_mod = PyImport_ImportModule("atexit");
     if (atexit_mod == NULL) {
@@ -285,20 +975,49 @@ register_callbacks(void)
     if (res == NULL) {
         goto done;
     }
-    gc_mod = PyImport_ImportModule("gc");
-    if (gc_mod == NULL) {
+    if (!config.dormant) {
+        gc_mod = PyImport_ImportModule("gc");
+        if (gc_mod == NULL) {
+            goto done;
+        }
+        callbacks = PyObject_GetAttrString(gc_mod, "callbacks");
+        if (callbacks == NULL || !PyList_Check(callbacks)) {
+            goto done;
+        }
+        gc_cb = PyCFunction_New(&after_gc_def, NULL);
+        if (gc_cb == NULL || PyList_Append(callbacks, gc_cb) < 0) {
+            goto done;
+        }
+    }
+    /* `os` is imported by site already; register_at_fork is POSIX-only
+     * and always there on Linux. */
+    os_mod = PyImport_ImportModule("os");
+    if (os_mod == NULL
+        || (reg = PyObject_GetAttrString(os_mod, "register_at_fork"))
+               == NULL
+        || (fork_cb = PyCFunction_New(&after_fork_def, NULL)) == NULL
+        || (before_cb = PyCFunction_New(&before_fork_def, NULL)) == NULL
+        || (parent_cb = PyCFunction_New(&after_parent_def, NULL)) == NULL
+        || (kw = Py_BuildValue("{s:O,s:O,s:O}", "before", before_cb,
+                               "after_in_parent", parent_cb,
+                               "after_in_child", fork_cb)) == NULL
+        || (empty = PyTuple_New(0)) == NULL) {
         goto done;
     }
-    callbacks = PyObject_GetAttrString(gc_mod, "callbacks");
-    if (callbacks == NULL || !PyList_Check(callbacks)) {
-        goto done;
-    }
-    gc_cb = PyCFunction_New(&after_gc_def, NULL);
-    if (gc_cb == NULL || PyList_Append(callbacks, gc_cb) < 0) {
+    Py_XDECREF(res);
+    res = PyObject_Call(reg, empty, kw);
+    if (res == NULL) {
         goto done;
     }
     ok = true;
 done:
+    Py_XDECREF(empty);
+    Py_XDECREF(kw);
+    Py_XDECREF(fork_cb);
+    Py_XDECREF(before_cb);
+    Py_XDECREF(parent_cb);
+    Py_XDECREF(reg);
+    Py_XDECREF(os_mod);
     Py_XDECREF(gc_cb);
     Py_XDECREF(callbacks);
     Py_XDECREF(gc_mod);
@@ -353,15 +1072,25 @@ activate(const char *event, PyObject *args)
     PyErr_Fetch(&type, &value, &tb);
     t_start = now();
     owner = getpid();
+    interval_now_us = config.interval_us;
     if (strcmp(event, "cpython.run_file") == 0) {
         remember_main_file(args);
     }
     if (register_callbacks()) {
         state = SP_STATE_ACTIVE;
+        /* After Py_Initialize, so os.environ does not show it; child
+         * processes (subprocess, multiprocessing spawn) inherit it from
+         * the C environment. */
+        if (session_export && setenv("SLOTPROF_SESSION", session, 1) != 0) {
+            sp_log("cannot export SLOTPROF_SESSION; child processes start "
+                   "sessions of their own");
+        }
+        install_signal();
+        start_sampler();
     }
     else {
         PyErr_Clear();
-        sp_log("cannot register the atexit/gc callbacks; "
+        sp_log("cannot register the atexit/gc/fork callbacks; "
                "running unprofiled");
         state = SP_STATE_INERT;
     }
@@ -394,6 +1123,71 @@ audit_hook(const char *event, PyObject *args, void *data)
     return 0;
 }
 
+/* The session id: SLOTPROF_SESSION if a parent set a sane one, else
+ * YYYYMMDDTHHMMSS-PID (UTC) of this process, exported at activation when
+ * a path names it. */
+static void
+init_session(void)
+{
+    const char *s = getenv("SLOTPROF_SESSION");
+    size_t n = s != NULL ? strlen(s) : 0;
+    bool sane = n > 0 && n < sizeof(session);
+    for (size_t i = 0; sane && i < n; i++) {
+        char c = s[i];
+        sane = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+               || (c >= '0' && c <= '9') || c == '-' || c == '_'
+               || c == '.';
+    }
+    if (sane) {
+        memcpy(session, s, n + 1);
+        return;
+    }
+    struct tm tm;
+    time_t t = time(NULL);
+    if (gmtime_r(&t, &tm) == NULL) {
+        memset(&tm, 0, sizeof(tm));
+    }
+    snprintf(session, sizeof(session), "%04u%02u%02uT%02u%02u%02u-%d",
+             (unsigned)(tm.tm_year + 1900) % 10000u,
+             (unsigned)(tm.tm_mon + 1) % 100u, (unsigned)tm.tm_mday % 100u,
+             (unsigned)tm.tm_hour % 100u, (unsigned)tm.tm_min % 100u,
+             (unsigned)tm.tm_sec % 100u, (int)getpid());
+    session_export = strstr(config.output, "%s") != NULL
+                     || strstr(config.text_path, "%s") != NULL;
+}
+
+/* A relative path template becomes absolute against the directory the
+ * process started in: the program may chdir before the report is
+ * written.  A '%' in that directory is doubled so it stays literal.
+ * False (template unchanged) if the result would not fit. */
+static bool
+absolutize(char *tmpl, const char *cwd)
+{
+    char out[SP_PATH_MAX];
+    size_t k = 0;
+
+    if (tmpl[0] == '\0' || tmpl[0] == '/') {
+        return true;
+    }
+    for (const char *p = cwd; *p != '\0'; p++) {
+        if (k + 3 >= sizeof(out)) {
+            return false;
+        }
+        out[k++] = *p;
+        if (*p == '%') {
+            out[k++] = '%';
+        }
+    }
+    size_t n = strlen(tmpl);
+    if (k + 1 + n >= sizeof(out)) {
+        return false;
+    }
+    out[k++] = '/';
+    memcpy(out + k, tmpl, n + 1);
+    memcpy(tmpl, out, k + n + 1);
+    return true;
+}
+
 __attribute__((constructor)) static void
 bootstrap(void)
 {
@@ -401,6 +1195,10 @@ bootstrap(void)
     typedef int (*addaudithook_fn)(Py_AuditHookFunction, void *);
     typedef int (*isinitialized_fn)(void);
     char err[512];
+    char cwd[SP_PATH_MAX];
+
+    /* Every process: our _exit() must reach glibc's. */
+    real_exit = (exit_fn)dlsym(RTLD_NEXT, "_exit");
 
     getversion_fn getversion =
         (getversion_fn)dlsym(RTLD_DEFAULT, "Py_GetVersion");
@@ -425,6 +1223,23 @@ bootstrap(void)
                          sizeof(err))) {
         sp_log("%s; running unprofiled", err);
         return;
+    }
+    if (sp_config_sampling(&config) && config.output[0] == '\0') {
+        strcpy(config.output, "slotprof-%s-%p.json");
+    }
+    if (getcwd(cwd, sizeof(cwd)) == NULL
+        || !absolutize(config.output, cwd)
+        || (config.text_mode == SP_TEXT_FILE
+            && !absolutize(config.text_path, cwd))) {
+        sp_log("cannot make the report paths absolute (current directory "
+               "unknown or too long); running unprofiled");
+        return;
+    }
+    init_session();
+    sp_series_init(&series);
+    if (PyImport_AppendInittab("slotprof", module_init) != 0) {
+        sp_log("cannot register the slotprof module; import slotprof "
+               "will fail");
     }
     state = SP_STATE_WAITING;
     if (addaudithook(audit_hook, NULL) != 0) {

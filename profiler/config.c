@@ -9,7 +9,7 @@
  * library constructor, before the profiler's own heap has done anything
  * else, and a bad option must cost the host nothing but one log line.
  *
- * Syntax: "key=value,key=value".  Whitespace around keys and values is
+ * Syntax: "key=value,key=value"; a flag (dormant) may stand alone.  Whitespace around keys and values is
  * dropped, empty items are ignored, a repeated key overrides the earlier
  * one.  A value cannot contain a comma; paths with commas are not
  * supported.  The options are a table (options[] below): an option that a
@@ -20,6 +20,7 @@
 
 #include <stdarg.h>             /* va_list */
 #include <stdio.h>              /* snprintf, vsnprintf */
+#include <signal.h>             /* SIGUSR1, SIGRTMIN ... */
 #include <string.h>             /* memchr, memcmp, memcpy, memset, strchr */
 
 #define SP_DEFAULT_MIN_INSTANCES 100u
@@ -35,7 +36,8 @@
 
 /* Part of printf formats, hence the doubled '%': it reads "a file path,
  * where %p is the pid and %% is a %". */
-#define SP_PATH_ACCEPTED "a file path, where %%p is the pid and %%%% is a %%"
+#define SP_PATH_ACCEPTED "a file path, where %%p is the pid, %%s the " \
+    "session, %%n the snapshot number and %%%% a %%"
 
 void
 sp_config_defaults(struct sp_config *cfg)
@@ -164,8 +166,147 @@ parse_number(const char *key, struct span v, uint64_t *out, char *err,
     return true;
 }
 
+/* A DURATION: a decimal number (digits, at most one '.', at most six
+ * decimals) and a unit: us, ms, s, m, h; no unit means seconds.  In
+ * whole microseconds, within [lo_us, SP_DURATION_MAX_US]. */
+static bool
+parse_duration(const char *key, struct span v, uint64_t lo_us,
+               uint64_t *out, char *err, size_t errlen)
+{
+    static const struct {
+        const char *unit;
+        uint64_t us;
+    } units[] = {{"us", 1}, {"ms", 1000}, {"s", 1000000},
+                 {"m", 60000000}, {"h", 3600000000u}, {"", 1000000}};
+    char q[SP_QUOTE_MAX + 4];
+    size_t n = 0;
+    uint64_t whole = 0, frac = 0, scale = 1;
+    int ndigits = 0, nfrac = 0;
+    bool dot = false;
+
+    quote(q, sizeof(q), v);
+    while (n < v.n && ((v.p[n] >= '0' && v.p[n] <= '9')
+                       || (v.p[n] == '.' && !dot))) {
+        if (v.p[n] == '.') {
+            dot = true;
+        }
+        else if (dot) {
+            if (++nfrac > 6) {
+                goto bad;
+            }
+            frac = frac * 10 + (uint64_t)(v.p[n] - '0');
+            scale *= 10;
+            ndigits++;
+        }
+        else {
+            if (whole > SP_DURATION_MAX_US) {
+                goto range;     /* keep going would overflow */
+            }
+            whole = whole * 10 + (uint64_t)(v.p[n] - '0');
+            ndigits++;
+        }
+        n++;
+    }
+    if (ndigits == 0) {
+        goto bad;
+    }
+    struct span unit = {v.p + n, v.n - n};
+    for (size_t i = 0; i < SP_ARRAY_LEN(units); i++) {
+        if (!span_is(unit, units[i].unit)) {
+            continue;
+        }
+        /* whole <= 8.64e10 and us <= 3.6e9: the product needs a check
+         * before it is formed. */
+        if (whole > SP_DURATION_MAX_US / units[i].us) {
+            goto range;
+        }
+        uint64_t us = whole * units[i].us + frac * units[i].us / scale;
+        if (us < lo_us || us > SP_DURATION_MAX_US) {
+            goto range;
+        }
+        *out = us;
+        return true;
+    }
+bad:
+    fail(err, errlen, "option %s: '%s' is not a duration (accepted: a "
+         "number and a unit, us, ms, s, m or h, e.g. 500ms or 1.5s)",
+         key, q);
+    return false;
+range:
+    fail(err, errlen, "option %s: '%s' is out of range (accepted: %s to "
+         "24h)", key, q, lo_us >= 1000 ? "10ms" : "1us");
+    return false;
+}
+
+/* A signal to take snapshots on: USR1, USR2, HUP, WINCH or RTMIN+N, with
+ * or without "SIG", any case.  Not the ones whose default action the
+ * program or the runtime relies on (INT, TERM, CHLD, PIPE, ...), nor
+ * those that mean a fault. */
+static bool
+parse_signal(struct span v, struct sp_config *cfg, char *err,
+             size_t errlen)
+{
+    static const struct {
+        const char *name;
+        int sig;
+    } sigs[] = {{"USR1", SIGUSR1}, {"USR2", SIGUSR2}, {"HUP", SIGHUP},
+                {"WINCH", SIGWINCH}};
+    char q[SP_QUOTE_MAX + 4];
+    char up[16];
+    struct span s = v;
+
+    quote(q, sizeof(q), v);
+    if (s.n > 3 && (s.p[0] | 0x20) == 's' && (s.p[1] | 0x20) == 'i'
+        && (s.p[2] | 0x20) == 'g') {
+        s.p += 3;
+        s.n -= 3;
+    }
+    if (s.n == 0 || s.n >= sizeof(up)) {
+        goto bad;
+    }
+    for (size_t i = 0; i < s.n; i++) {
+        char c = s.p[i];
+        up[i] = (c >= 'a' && c <= 'z') ? (char)(c - 32) : c;
+    }
+    up[s.n] = '\0';
+    for (size_t i = 0; i < SP_ARRAY_LEN(sigs); i++) {
+        if (strcmp(up, sigs[i].name) == 0) {
+            cfg->signal = sigs[i].sig;
+            snprintf(cfg->signal_name, sizeof(cfg->signal_name), "SIG%s",
+                     sigs[i].name);
+            return true;
+        }
+    }
+    if (strncmp(up, "RTMIN", 5) == 0) {
+        int k = 0;
+        if (up[5] == '+' && up[6] >= '0' && up[6] <= '9'
+            && (up[7] == '\0' || (up[7] >= '0' && up[7] <= '9'
+                                  && up[8] == '\0'))) {
+            k = up[6] - '0';
+            if (up[7] != '\0') {
+                k = k * 10 + (up[7] - '0');
+            }
+        }
+        else if (up[5] != '\0') {
+            goto bad;
+        }
+        if (SIGRTMIN + k > SIGRTMAX) {
+            goto bad;
+        }
+        cfg->signal = SIGRTMIN + k;
+        snprintf(cfg->signal_name, sizeof(cfg->signal_name),
+                 k ? "SIGRTMIN+%d" : "SIGRTMIN", k);
+        return true;
+    }
+bad:
+    fail(err, errlen, "option signal: '%s' is not a signal slotprof can "
+         "use (accepted: USR1, USR2, HUP, WINCH or RTMIN+N, with or "
+         "without SIG)", q);
+    return false;
+}
+
 /* A path template: non-empty, fits SP_PATH_MAX with its NUL, and uses no
- * escape but %p and %%.  Unknown escapes are rejected now rather than
+ * escape but %p, %s, %n and %%.  Unknown escapes are rejected now rather than
  * copied literally, so that adding one later (%h for the host name, say)
  * cannot change the meaning of a path that works today. */
 static bool
@@ -194,7 +335,7 @@ parse_path(const char *key, struct span v, char *out, char *err,
                  "(accepted: " SP_PATH_ACCEPTED ")", key, q);
             return false;
         }
-        if (v.p[i + 1] != 'p' && v.p[i + 1] != '%') {
+        if (strchr("psn%", v.p[i + 1]) == NULL || v.p[i + 1] == '\0') {
             char esc = v.p[i + 1];
             quote(q, sizeof(q), v);
             fail(err, errlen, "option %s: '%%%c' in '%s' is not a known "
@@ -256,17 +397,69 @@ set_top(struct sp_config *cfg, struct span v, char *err, size_t errlen)
     return parse_number("top", v, &cfg->top, err, errlen);
 }
 
+static bool
+set_interval(struct sp_config *cfg, struct span v, char *err, size_t errlen)
+{
+    return parse_duration("interval", v, SP_INTERVAL_MIN_US,
+                          &cfg->interval_us, err, errlen);
+}
+
+static bool
+set_max_pause(struct sp_config *cfg, struct span v, char *err,
+              size_t errlen)
+{
+    return parse_duration("max_pause", v, 1, &cfg->max_pause_us, err,
+                          errlen);
+}
+
+static bool
+set_signal(struct sp_config *cfg, struct span v, char *err, size_t errlen)
+{
+    return parse_signal(v, cfg, err, errlen);
+}
+
+/* A flag: alone ("dormant") or with a boolean word. */
+static bool
+set_dormant(struct sp_config *cfg, struct span v, char *err, size_t errlen)
+{
+    static const char *const yes[] = {"", "1", "yes", "true", "on"};
+    static const char *const no[] = {"0", "no", "false", "off"};
+    char q[SP_QUOTE_MAX + 4];
+
+    for (size_t i = 0; i < SP_ARRAY_LEN(yes); i++) {
+        if (span_is(v, yes[i])) {
+            cfg->dormant = true;
+            return true;
+        }
+    }
+    for (size_t i = 0; i < SP_ARRAY_LEN(no); i++) {
+        if (span_is(v, no[i])) {
+            cfg->dormant = false;
+            return true;
+        }
+    }
+    quote(q, sizeof(q), v);
+    fail(err, errlen, "option dormant: '%s' is not accepted (accepted: "
+         "dormant alone, or dormant=yes/no/1/0/true/false/on/off)", q);
+    return false;
+}
+
 /* Every accepted key.  The "accepted:" list in the unknown-key sentence
  * is built from this table, so it cannot go stale. */
 static const struct {
     const char *key;
     bool (*set)(struct sp_config *cfg, struct span v, char *err,
                 size_t errlen);
+    bool flag;              /* may be given without "=VALUE" */
 } options[] = {
-    {"output", set_output},
-    {"text", set_text},
-    {"min_instances", set_min_instances},
-    {"top", set_top},
+    {"output", set_output, false},
+    {"text", set_text, false},
+    {"min_instances", set_min_instances, false},
+    {"top", set_top, false},
+    {"interval", set_interval, false},
+    {"signal", set_signal, false},
+    {"dormant", set_dormant, true},
+    {"max_pause", set_max_pause, false},
 };
 
 static void
@@ -301,6 +494,9 @@ apply_item(struct sp_config *cfg, struct span item, char *err,
     for (size_t i = 0; i < SP_ARRAY_LEN(options); i++) {
         if (!span_is(key, options[i].key)) {
             continue;
+        }
+        if (eq == NULL && options[i].flag) {
+            return options[i].set(cfg, (struct span){"", 0}, err, errlen);
         }
         if (eq == NULL) {
             fail(err, errlen, "option %s has no value "
@@ -349,7 +545,14 @@ sp_config_parse(const char *s, struct sp_config *cfg, char *err,
 }
 
 bool
-sp_config_expand_path(const char *tmpl, int pid, char *out, size_t outlen)
+sp_config_sampling(const struct sp_config *cfg)
+{
+    return cfg->interval_us != 0 || cfg->signal != 0 || cfg->dormant;
+}
+
+bool
+sp_config_expand_path(const char *tmpl, const struct sp_path_vars *v,
+                      char *out, size_t outlen)
 {
     size_t k = 0;
 
@@ -362,19 +565,32 @@ sp_config_expand_path(const char *tmpl, int pid, char *out, size_t outlen)
         size_t n = 1;
 
         if (*p == '%') {
+            int w = 0;
             if (p[1] == 'p') {
-                int w = snprintf(num, sizeof(num), "%d", pid);
-                if (w < 0) {
-                    return false;
-                }
+                w = snprintf(num, sizeof(num), "%d", v->pid);
                 piece = num;
-                n = (size_t)w;
             }
-            else if (p[1] != '%') {
+            else if (p[1] == 'n') {
+                w = snprintf(num, sizeof(num), "%llu",
+                             (unsigned long long)v->snapshot);
+                piece = num;
+            }
+            else if (p[1] == 's') {
+                piece = v->session != NULL ? v->session : "";
+                w = (int)strlen(piece);
+            }
+            else if (p[1] == '%') {
+                w = 1;
+            }
+            else {
                 /* sp_config_parse rejects these; a template from
                  * elsewhere gets the same rule. */
                 return false;
             }
+            if (w < 0) {
+                return false;
+            }
+            n = (size_t)w;
             p++;
         }
         if (n >= outlen - k) {

@@ -126,7 +126,22 @@ struct sp_config {
     char text_path[SP_PATH_MAX];    /* when text_mode == SP_TEXT_FILE */
     uint64_t min_instances;         /* default 100 */
     uint64_t top;                   /* rows in the text table; 0 = all; default 20 */
+    /* Sampling sessions (docs/sampling.md).  0 / "" = off. */
+    uint64_t interval_us;           /* interval=DURATION: periodic snapshots */
+    int signal;                     /* signal=SIGNAME: snapshot on signal */
+    char signal_name[16];           /* its canonical name, "SIGUSR2" */
+    bool dormant;                   /* dormant: no census until asked */
+    uint64_t max_pause_us;          /* max_pause=DURATION: census budget */
 };
+
+/* DURATION limits: at least SP_INTERVAL_MIN_US for interval=, at least
+ * 1 us for max_pause=, at most a day for both. */
+#define SP_INTERVAL_MIN_US 10000u
+#define SP_DURATION_MAX_US 86400000000u
+
+/* True when the session takes snapshots while it runs (interval, signal
+ * or dormant), not only the exit report. */
+bool sp_config_sampling(const struct sp_config *cfg);
 
 void sp_config_defaults(struct sp_config *cfg);
 /* Parse a SLOTPROF_OPTIONS value ("k=v,k=v").  NULL or "" gives the
@@ -134,9 +149,17 @@ void sp_config_defaults(struct sp_config *cfg);
  * the key and what is accepted into err (no "slotprof: " prefix). */
 bool sp_config_parse(const char *s, struct sp_config *cfg, char *err,
                      size_t errlen);
-/* Expand %p (pid) and %% in a path template.  False if it does not fit. */
-bool sp_config_expand_path(const char *tmpl, int pid, char *out,
-                           size_t outlen);
+/* What the escapes of a path template stand for. */
+struct sp_path_vars {
+    int pid;                /* %p */
+    const char *session;    /* %s; NULL or "" expands to nothing */
+    uint64_t snapshot;      /* %n */
+};
+/* Expand %p, %s, %n and %% in a path template.  False if the result
+ * does not fit in outlen (NUL included) or the template has another
+ * escape. */
+bool sp_config_expand_path(const char *tmpl, const struct sp_path_vars *v,
+                           char *out, size_t outlen);
 
 /* ------------------------------------------------------------------ */
 /* The report: plain data, produced by census + plan, consumed by the
@@ -210,6 +233,67 @@ struct sp_census_info {
     double duration_seconds;
     uint64_t objects_visited;
     const char *trigger;    /* "exit", "gc", ... (static string) */
+    uint64_t rss_bytes;     /* resident set when it started; 0 = unknown */
+};
+
+/* series.c -- the censuses of a session, for growth over time: per
+ * census its time, RSS and total saving, and the top SP_SERIES_TOP
+ * classes by saving with their instances and saving.  At most
+ * SP_SERIES_POINTS censuses: when full, every other one is dropped (the
+ * first is kept), so a long session keeps its whole span at a coarser
+ * step.  Memory: at most ~400 KiB. */
+#define SP_SERIES_TOP 64
+struct sp_report;
+#define SP_SERIES_POINTS 256
+struct sp_series_entry {
+    uint32_t cls;           /* index into sp_series.classes */
+    uint64_t instances;
+    int64_t savings;
+};
+struct sp_series_point {
+    double at_seconds;
+    const char *trigger;    /* static string */
+    uint64_t rss_bytes;
+    uint64_t total_savings;
+    uint32_t n;
+    struct sp_series_entry top[SP_SERIES_TOP];
+};
+struct sp_series_class {
+    char *key;              /* module "\x1f" qualname: both, owned */
+    size_t module_len;
+};
+struct sp_series {
+    struct sp_series_point *points;
+    size_t npoints;
+    size_t points_cap;
+    struct sp_series_class *classes;    /* in order of first appearance */
+    size_t nclasses;
+    size_t classes_cap;
+    struct sp_strmap index;             /* key -> classes index */
+};
+void sp_series_init(struct sp_series *s);
+void sp_series_free(struct sp_series *s);
+/* Append the census r (sorted) as a point.  False on allocation failure
+ * (the series is unchanged). */
+bool sp_series_add(struct sp_series *s, const struct sp_report *r);
+
+/* Where a report stands in its session (docs/sampling.md).  All zero for
+ * an exit report of a run without sampling options. */
+struct sp_session_info {
+    const char *kind;               /* "exit" or "snapshot"; NULL = "exit" */
+    char session[64];               /* "" = none */
+    uint64_t snapshot;              /* number of this report in the process */
+    char written_at[32];            /* ISO 8601 UTC; "" = unknown */
+    uint64_t interval_us;           /* the options; 0 / NULL = off */
+    const char *signal;
+    bool dormant;
+    uint64_t max_pause_us;
+    uint64_t censuses_aborted;      /* stopped at max_pause */
+    uint64_t censuses_skipped;      /* not taken: back-off */
+    bool has_peak;
+    struct sp_census_info peak;     /* the census with the largest saving */
+    uint64_t peak_savings;
+    const struct sp_series *series; /* borrowed; NULL = none */
 };
 
 struct sp_report {
@@ -224,6 +308,7 @@ struct sp_report {
     struct sp_census_info chosen;   /* the census this report shows */
     struct sp_class *classes;       /* sorted: see sp_report_sort */
     size_t nclasses;
+    struct sp_session_info session; /* filled just before writing */
 };
 
 void sp_report_free(struct sp_report *r);

@@ -41,6 +41,35 @@ sp_interp_current(void)
 #endif
 }
 
+/* Is the runtime finalizing (Py_FinalizeEx has begun)?  3.13 made it
+ * public (Python/pylifecycle.c). */
+static inline bool
+sp_finalizing(void)
+{
+#if PY_VERSION_HEX >= 0x030D0000
+    return Py_IsFinalizing() != 0;
+#else
+    return _Py_IsFinalizing() != 0;
+#endif
+}
+
+/* Does the calling thread hold the GIL, with a thread state of the main
+ * interpreter's GILState machinery?  PyGILState_Check() says "yes" for
+ * everyone on 3.8-3.11 once a subinterpreter exists (it turns its own
+ * check off), so compare directly: the thread's own GILState thread state
+ * against the one holding the GIL (3.8-3.11: a global; 3.12+: the
+ * thread's attached one, NULL when it holds no GIL). */
+static inline bool
+sp_holds_gil(void)
+{
+    PyThreadState *mine = PyGILState_GetThisThreadState();
+#if PY_VERSION_HEX >= 0x030D0000
+    return mine != NULL && mine == PyThreadState_GetUnchecked();
+#else
+    return mine != NULL && mine == _PyThreadState_UncheckedGet();
+#endif
+}
+
 /* The allocator in force ("pymalloc", "malloc", ...), NULL for a custom
  * one (Objects/obmalloc.c).  Exported by 3.8-3.13; 3.13 moved the
  * declaration into internal/pycore_pymem.h. */
@@ -175,8 +204,13 @@ extern char sp_main_file[SP_PATH_MAX];
 
 /* census.c -- one census: walk live objects, aggregate per class, turn the
  * result into a plain report (classinfo.c + plan.c).  GIL held.  Returns
- * NULL on allocation failure (after one sp_log line). */
+ * NULL on allocation failure (after one sp_log line), or with *aborted
+ * set when the walk passed `deadline` (sp_monotonic() seconds; 0 = no
+ * limit) -- the max_pause option. */
 struct sp_report *sp_census_run(const struct sp_config *cfg,
-                                const char *trigger);
+                                const char *trigger, double deadline,
+                                bool *aborted);
+/* CLOCK_MONOTONIC in seconds. */
+double sp_monotonic(void);
 
 #endif /* SLOTPROF_PYAPI_H */

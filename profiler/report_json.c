@@ -274,6 +274,149 @@ put_class(struct sp_buf *b, const struct sp_class *c, int depth)
 
 /* ------------------------------------------------------------ report */
 
+static void
+put_census(struct sp_buf *b, const struct sp_census_info *ci, int depth)
+{
+    struct obj o;
+    obj_open(&o, b, depth);
+    obj_key(&o, "trigger");
+    put_str(b, ci->trigger);
+    obj_key(&o, "at_seconds");
+    put_fixed(b, ci->at_seconds, 6);
+    obj_key(&o, "duration_seconds");
+    put_fixed(b, ci->duration_seconds, 6);
+    obj_key(&o, "objects_visited");
+    put_u64(b, ci->objects_visited);
+    obj_key(&o, "rss_bytes");
+    put_u64(b, ci->rss_bytes);
+    obj_close(&o);
+}
+
+/* Microseconds as seconds with six decimals, exact (no double); null
+ * for 0 (the option is off). */
+static void
+put_us(struct sp_buf *b, uint64_t us)
+{
+    if (us == 0) {
+        sp_buf_puts(b, "null");
+        return;
+    }
+    sp_buf_printf(b, "%" PRIu64 ".%06" PRIu64, us / 1000000, us % 1000000);
+}
+
+static void
+put_sampling(struct sp_buf *b, const struct sp_session_info *ss)
+{
+    sp_buf_puts(b, "{\"interval_seconds\": ");
+    put_us(b, ss->interval_us);
+    sp_buf_puts(b, ", \"signal\": ");
+    put_str(b, ss->signal);
+    sp_buf_puts(b, ", \"dormant\": ");
+    put_bool(b, ss->dormant);
+    sp_buf_puts(b, ", \"max_pause_seconds\": ");
+    put_us(b, ss->max_pause_us);
+    sp_buf_puts(b, "}");
+}
+
+/* One line per array: the series is long and regular. */
+static void
+put_series(struct sp_buf *b, const struct sp_series *s)
+{
+    struct obj o;
+    size_t np;
+
+    if (s == NULL || s->npoints == 0) {
+        sp_buf_puts(b, "null");
+        return;
+    }
+    np = s->npoints;
+    obj_open(&o, b, 2);
+    obj_key(&o, "at_seconds");
+    sp_buf_puts(b, "[");
+    for (size_t i = 0; i < np; i++) {
+        sp_buf_puts(b, i ? ", " : "");
+        put_fixed(b, s->points[i].at_seconds, 6);
+    }
+    sp_buf_puts(b, "]");
+    obj_key(&o, "trigger");
+    sp_buf_puts(b, "[");
+    for (size_t i = 0; i < np; i++) {
+        sp_buf_puts(b, i ? ", " : "");
+        put_str(b, s->points[i].trigger);
+    }
+    sp_buf_puts(b, "]");
+    obj_key(&o, "rss_bytes");
+    sp_buf_puts(b, "[");
+    for (size_t i = 0; i < np; i++) {
+        sp_buf_puts(b, i ? ", " : "");
+        put_u64(b, s->points[i].rss_bytes);
+    }
+    sp_buf_puts(b, "]");
+    obj_key(&o, "total_savings_bytes");
+    sp_buf_puts(b, "[");
+    for (size_t i = 0; i < np; i++) {
+        sp_buf_puts(b, i ? ", " : "");
+        put_u64(b, s->points[i].total_savings);
+    }
+    sp_buf_puts(b, "]");
+
+    /* For each class, its entry in each point (position + 1; 0 when the
+     * class was not among that census's top): one pass over the points
+     * instead of a search per class and point. */
+    obj_key(&o, "classes");
+    uint8_t *at = sp_calloc(s->nclasses ? s->nclasses * np : 1, 1);
+    if (at == NULL) {
+        sp_buf_puts(b, "null");     /* the buffer is fine; the map is not */
+        obj_close(&o);
+        return;
+    }
+    for (size_t i = 0; i < np; i++) {
+        for (uint32_t k = 0; k < s->points[i].n; k++) {
+            at[(size_t)s->points[i].top[k].cls * np + i] = (uint8_t)(k + 1);
+        }
+    }
+    sp_buf_puts(b, "[");
+    for (size_t c = 0; c < s->nclasses; c++) {
+        const struct sp_series_class *sc = &s->classes[c];
+        const uint8_t *row = at + c * np;
+        elem_sep(b, c, 3);
+        sp_buf_puts(b, "{\"module\": ");
+        {
+            /* The key is module "\x1f" qualname. */
+            char *m = sp_strndup(sc->key, sc->module_len);
+            put_str(b, m != NULL ? m : "");
+            sp_free(m);
+        }
+        sp_buf_puts(b, ", \"qualname\": ");
+        put_str(b, sc->key + sc->module_len + 1);
+        sp_buf_puts(b, ", \"instances\": [");
+        for (size_t i = 0; i < np; i++) {
+            sp_buf_puts(b, i ? ", " : "");
+            if (row[i] == 0) {
+                sp_buf_puts(b, "null");
+            }
+            else {
+                put_u64(b, s->points[i].top[row[i] - 1].instances);
+            }
+        }
+        sp_buf_puts(b, "], \"savings_bytes\": [");
+        for (size_t i = 0; i < np; i++) {
+            sp_buf_puts(b, i ? ", " : "");
+            if (row[i] == 0) {
+                sp_buf_puts(b, "null");
+            }
+            else {
+                sp_buf_printf(b, "%" PRId64,
+                              s->points[i].top[row[i] - 1].savings);
+            }
+        }
+        sp_buf_puts(b, "]}");
+    }
+    array_close(b, s->nclasses, 3);
+    sp_free(at);
+    obj_close(&o);
+}
+
 void
 sp_report_json(const struct sp_report *r, struct sp_buf *b)
 {
@@ -314,17 +457,40 @@ sp_report_json(const struct sp_report *r, struct sp_buf *b)
     obj_key(&top, "census_seconds_total");
     put_fixed(b, r->census_seconds_total, 6);
 
+    const struct sp_session_info *ss = &r->session;
+    obj_key(&top, "kind");
+    put_str(b, ss->kind != NULL ? ss->kind : "exit");
+    obj_key(&top, "session");
+    put_str(b, ss->session[0] != '\0' ? ss->session : NULL);
+    obj_key(&top, "snapshot");
+    put_u64(b, ss->snapshot);
+    obj_key(&top, "written_at");
+    put_str(b, ss->written_at[0] != '\0' ? ss->written_at : NULL);
+    obj_key(&top, "sampling");
+    put_sampling(b, ss);
+    obj_key(&top, "censuses_aborted");
+    put_u64(b, ss->censuses_aborted);
+    obj_key(&top, "censuses_skipped");
+    put_u64(b, ss->censuses_skipped);
+
     obj_key(&top, "census");
-    obj_open(&census, b, 2);
-    obj_key(&census, "trigger");
-    put_str(b, r->chosen.trigger);
-    obj_key(&census, "at_seconds");
-    put_fixed(b, r->chosen.at_seconds, 6);
-    obj_key(&census, "duration_seconds");
-    put_fixed(b, r->chosen.duration_seconds, 6);
-    obj_key(&census, "objects_visited");
-    put_u64(b, r->chosen.objects_visited);
-    obj_close(&census);
+    put_census(b, &r->chosen, 2);
+    obj_key(&top, "peak");
+    if (ss->has_peak) {
+        obj_open(&census, b, 2);
+        obj_key(&census, "trigger");
+        put_str(b, ss->peak.trigger);
+        obj_key(&census, "at_seconds");
+        put_fixed(b, ss->peak.at_seconds, 6);
+        obj_key(&census, "rss_bytes");
+        put_u64(b, ss->peak.rss_bytes);
+        obj_key(&census, "total_savings_bytes");
+        put_u64(b, ss->peak_savings);
+        obj_close(&census);
+    }
+    else {
+        sp_buf_puts(b, "null");
+    }
 
     obj_key(&top, "total_savings_bytes");
     put_u64(b, sp_report_total_savings(r));
@@ -336,6 +502,8 @@ sp_report_json(const struct sp_report *r, struct sp_buf *b)
         put_class(b, &r->classes[i], 3);
     }
     array_close(b, r->nclasses, 2);
+    obj_key(&top, "series");
+    put_series(b, ss->series);
     obj_close(&top);
     sp_buf_puts(b, "\n");
 }

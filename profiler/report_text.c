@@ -515,6 +515,107 @@ plural(uint64_t n, const char *one, const char *many)
     return n == 1 ? one : many;
 }
 
+/* Where the report stands in a sampling session; nothing for the exit
+ * report of a plain run. */
+static void
+put_session(struct sp_buf *b, const struct sp_report *r)
+{
+    const struct sp_session_info *ss = &r->session;
+    bool snapshot = ss->kind != NULL && strcmp(ss->kind, "snapshot") == 0;
+
+    if (ss->session[0] != '\0' || snapshot) {
+        sp_buf_puts(b, snapshot ? "snapshot" : "exit report");
+        if (ss->snapshot != 0) {
+            sp_buf_printf(b, " %" PRIu64, ss->snapshot);
+        }
+        if (ss->session[0] != '\0') {
+            sp_buf_puts(b, " of session ");
+            put_clean(b, ss->session);
+        }
+        if (ss->written_at[0] != '\0') {
+            sp_buf_puts(b, ", written ");
+            put_clean(b, ss->written_at);
+        }
+        sp_buf_puts(b, "\n");
+    }
+    if (snapshot && ss->has_peak) {
+        char at[32];
+        if (!sp_fmt_fixed(at, sizeof(at), ss->peak.at_seconds, 3)) {
+            strcpy(at, "?");
+        }
+        sp_buf_puts(b, "peak so far: ");
+        put_bytes_exact(b, ss->peak_savings);
+        sp_buf_printf(b, " potential saving, %s s after start\n", at);
+    }
+    if (ss->censuses_aborted != 0 || ss->censuses_skipped != 0) {
+        char mp[32];
+        sp_fmt_fixed(mp, sizeof(mp), (double)ss->max_pause_us / 1000.0, 1);
+        sp_buf_printf(b, "max_pause=%s ms: %" PRIu64 " %s stopped, %"
+                      PRIu64 " skipped by back-off\n", mp,
+                      ss->censuses_aborted,
+                      plural(ss->censuses_aborted, "census", "censuses"),
+                      ss->censuses_skipped);
+    }
+}
+
+/* Growth over the session: for each class of the table, its instances
+ * at up to SHOW points of the series, evenly spaced, first and last
+ * included.  Nothing with fewer than two censuses. */
+static void
+put_growth(struct sp_buf *b, const struct sp_report *r, size_t shown)
+{
+    enum { SHOW = 6 };
+    const struct sp_series *s = r->session.series;
+    size_t pick[SHOW], npick, rank = 0;
+    bool any = false;
+
+    if (s == NULL || s->npoints < 2) {
+        return;
+    }
+    npick = s->npoints < SHOW ? s->npoints : SHOW;
+    for (size_t k = 0; k < npick; k++) {
+        pick[k] = k * (s->npoints - 1) / (npick - 1);
+    }
+    for (size_t i = 0; i < r->nclasses && rank < shown; i++) {
+        const struct sp_class *c = &r->classes[i];
+        char label[128];
+
+        if (!listed(r, c)) {
+            continue;
+        }
+        rank++;
+        if (!any) {
+            sp_buf_printf(b, "\ngrowth over %zu censuses (instances at "
+                          "seconds after start; - = not in that census's "
+                          "top %d):\n", s->npoints, SP_SERIES_TOP);
+            any = true;
+        }
+        fmt_class_cell(label, sizeof(label), c);
+        sp_buf_printf(b, "  %zu. %s:", rank, label);
+        for (size_t k = 0; k < npick; k++) {
+            const struct sp_series_point *p = &s->points[pick[k]];
+            char at[32], cnt[32] = "-";
+            for (uint32_t e = 0; e < p->n; e++) {
+                const struct sp_series_class *sc =
+                    &s->classes[p->top[e].cls];
+                if (c->module != NULL && c->qualname != NULL
+                    && strlen(c->module) == sc->module_len
+                    && strncmp(sc->key, c->module, sc->module_len) == 0
+                    && strcmp(sc->key + sc->module_len + 1, c->qualname)
+                           == 0) {
+                    sp_fmt_count(cnt, sizeof(cnt), p->top[e].instances);
+                    break;
+                }
+            }
+            if (!sp_fmt_fixed(at, sizeof(at), p->at_seconds, 1)) {
+                strcpy(at, "?");
+            }
+            sp_buf_printf(b, "%s %s @%ss", k ? " ->" : "", cnt, at);
+        }
+        sp_buf_puts(b, "\n");
+    }
+}
+
 static void
 put_header(struct sp_buf *b, const struct sp_report *r)
 {
@@ -538,6 +639,18 @@ put_header(struct sp_buf *b, const struct sp_report *r)
     else if (strcmp(t, "gc") == 0) {
         t = "after a garbage collection";
     }
+    else if (strcmp(t, "interval") == 0) {
+        t = "periodic snapshot";
+    }
+    else if (strcmp(t, "signal") == 0) {
+        t = "snapshot on signal";
+    }
+    else if (strcmp(t, "api") == 0) {
+        t = "snapshot by slotprof.snapshot()";
+    }
+    else if (strcmp(t, "_exit") == 0) {
+        t = "at _exit()";
+    }
     if (!sp_fmt_fixed(at, sizeof(at), r->chosen.at_seconds, 3)) {
         strcpy(at, "?");
     }
@@ -560,6 +673,7 @@ put_header(struct sp_buf *b, const struct sp_report *r)
         fmt_bytes(mem, sizeof(mem), r->profiler_bytes);
         sp_buf_printf(b, "profiler memory %s\n", mem);
     }
+    put_session(b, r);
     /* The costs are pymalloc's size classes and pools; under another
      * allocator (PYTHONMALLOC=malloc, debug hooks) they are wrong, and
      * the reader must know. */
@@ -634,4 +748,5 @@ sp_report_text(const struct sp_report *r, uint64_t top, struct sp_buf *b)
         sp_buf_puts(b, "\n");
         put_plan(b, &r->classes[i], ++rank);
     }
+    put_growth(b, r, shown);
 }

@@ -7,12 +7,13 @@
  */
 #include "internal.h"
 
-#include <check.h>              /* Check */
+#include <check.h>
+#include <signal.h>             /* SIGUSR1 ... */
 #include <stdio.h>              /* snprintf */
 #include <stdlib.h>             /* EXIT_SUCCESS, EXIT_FAILURE */
 #include <string.h>             /* memset, strcpy, strncmp */
 
-#define PATH_DOC "a file path, where %p is the pid and %% is a %"
+#define PATH_DOC "a file path, where %p is the pid, %s the session, %n the snapshot number and %% a %"
 #define NUM_DOC "(accepted: 0 to 1000000000000)"
 
 static struct sp_config cfg;
@@ -196,25 +197,28 @@ END_TEST
 START_TEST(test_unknown_key)
 {
     parse_fails("foo=1", "unknown option 'foo' in SLOTPROF_OPTIONS "
-                "(accepted: output, text, min_instances, top)");
+                "(accepted: output, text, min_instances, top, interval, "
+                "signal, dormant, max_pause)");
     parse_fails("top=1, verbose", "unknown option 'verbose' in "
                 "SLOTPROF_OPTIONS (accepted: output, text, min_instances, "
-                "top)");
+                "top, interval, signal, dormant, max_pause)");
     parse_fails("=5", "unknown option '' in SLOTPROF_OPTIONS "
-                "(accepted: output, text, min_instances, top)");
+                "(accepted: output, text, min_instances, top, interval, "
+                "signal, dormant, max_pause)");
     /* Keys are case-sensitive and whole. */
     parse_fails("TOP=1", "unknown option 'TOP' in SLOTPROF_OPTIONS "
-                "(accepted: output, text, min_instances, top)");
+                "(accepted: output, text, min_instances, top, interval, "
+                "signal, dormant, max_pause)");
     parse_fails("min instances=1", "unknown option 'min instances' in "
                 "SLOTPROF_OPTIONS (accepted: output, text, min_instances, "
-                "top)");
+                "top, interval, signal, dormant, max_pause)");
 }
 END_TEST
 
 START_TEST(test_future_keys_rejected_today)
 {
-    static const char *const later[] = {"interval=10", "signal=USR1",
-                                        "dormant=1", "sample=0.1"};
+    static const char *const later[] = {"sample=0.1", "rate=10",
+                                        "native=1", "format=html"};
     for (size_t i = 0; i < SP_ARRAY_LEN(later); i++) {
         sp_config_defaults(&cfg);
         ck_assert(!sp_config_parse(later[i], &cfg, err, sizeof(err)));
@@ -227,13 +231,14 @@ START_TEST(test_unknown_key_quoted_safely)
 {
     /* Long keys are cut, control bytes shown as '?'. */
     parse_fails("a\nb=1", "unknown option 'a?b' in SLOTPROF_OPTIONS "
-                "(accepted: output, text, min_instances, top)");
+                "(accepted: output, text, min_instances, top, interval, "
+                "signal, dormant, max_pause)");
     char s[200], want[300];
     memset(s, 'k', 100);
     strcpy(s + 100, "=1");
     snprintf(want, sizeof(want), "unknown option '%.64s...' in "
              "SLOTPROF_OPTIONS (accepted: output, text, min_instances, "
-             "top)", s);
+             "top, interval, signal, dormant, max_pause)", s);
     parse_fails(s, want);
 }
 END_TEST
@@ -359,22 +364,26 @@ END_TEST
 
 /* ------------------------------------------------------------ %p */
 
+/* Path variables: pid p, session "S1", snapshot 3. */
+#define V(p) (&(struct sp_path_vars){.pid = (p), .session = "S1", \
+                                     .snapshot = 3})
+
 START_TEST(test_expand_path)
 {
     char out[64];
 
-    ck_assert(sp_config_expand_path("/tmp/r-%p.json", 1234, out,
+    ck_assert(sp_config_expand_path("/tmp/r-%p.json", V(1234), out,
                                     sizeof(out)));
     ck_assert_str_eq(out, "/tmp/r-1234.json");
-    ck_assert(sp_config_expand_path("%p/%p", 7, out, sizeof(out)));
+    ck_assert(sp_config_expand_path("%p/%p", V(7), out, sizeof(out)));
     ck_assert_str_eq(out, "7/7");
-    ck_assert(sp_config_expand_path("100%%-%%p", 7, out, sizeof(out)));
+    ck_assert(sp_config_expand_path("100%%-%%p", V(7), out, sizeof(out)));
     ck_assert_str_eq(out, "100%-%p");
-    ck_assert(sp_config_expand_path("plain", 7, out, sizeof(out)));
+    ck_assert(sp_config_expand_path("plain", V(7), out, sizeof(out)));
     ck_assert_str_eq(out, "plain");
-    ck_assert(sp_config_expand_path("", 7, out, sizeof(out)));
+    ck_assert(sp_config_expand_path("", V(7), out, sizeof(out)));
     ck_assert_str_eq(out, "");
-    ck_assert(sp_config_expand_path("r%p", 4194304, out, sizeof(out)));
+    ck_assert(sp_config_expand_path("r%p", V(4194304), out, sizeof(out)));
     ck_assert_str_eq(out, "r4194304");
 }
 END_TEST
@@ -384,12 +393,12 @@ START_TEST(test_expand_path_fit)
     char out[8];
 
     /* "r-12345" and its NUL fill out exactly. */
-    ck_assert(sp_config_expand_path("r-%p", 12345, out, sizeof(out)));
+    ck_assert(sp_config_expand_path("r-%p", V(12345), out, sizeof(out)));
     ck_assert_str_eq(out, "r-12345");
-    ck_assert(!sp_config_expand_path("r-%p", 123456, out, sizeof(out)));
-    ck_assert(!sp_config_expand_path("abcdefgh", 1, out, sizeof(out)));
-    ck_assert(sp_config_expand_path("abcdefg", 1, out, sizeof(out)));
-    ck_assert(!sp_config_expand_path("", 1, out, 0));
+    ck_assert(!sp_config_expand_path("r-%p", V(123456), out, sizeof(out)));
+    ck_assert(!sp_config_expand_path("abcdefgh", V(1), out, sizeof(out)));
+    ck_assert(sp_config_expand_path("abcdefg", V(1), out, sizeof(out)));
+    ck_assert(!sp_config_expand_path("", V(1), out, 0));
 }
 END_TEST
 
@@ -397,8 +406,176 @@ START_TEST(test_expand_path_bad_escape)
 {
     char out[64];
 
-    ck_assert(!sp_config_expand_path("r-%x", 1, out, sizeof(out)));
-    ck_assert(!sp_config_expand_path("r-%", 1, out, sizeof(out)));
+    ck_assert(!sp_config_expand_path("r-%x", V(1), out, sizeof(out)));
+    ck_assert(!sp_config_expand_path("r-%", V(1), out, sizeof(out)));
+}
+END_TEST
+
+START_TEST(test_expand_session_snapshot)
+{
+    char out[64];
+    struct sp_path_vars v = {.pid = 42, .session = "20261122T060702-41",
+                             .snapshot = 17};
+
+    ck_assert(sp_config_expand_path("/r/%s/%p-%n.json", &v, out,
+                                    sizeof(out)));
+    ck_assert_str_eq(out, "/r/20261122T060702-41/42-17.json");
+    v.session = NULL;
+    ck_assert(sp_config_expand_path("a%sb", &v, out, sizeof(out)));
+    ck_assert_str_eq(out, "ab");
+    ck_assert(sp_config_expand_path("%%s%%n", &v, out, sizeof(out)));
+    ck_assert_str_eq(out, "%s%n");
+}
+END_TEST
+
+START_TEST(test_parse_session_escapes)
+{
+
+    ck_assert(sp_config_parse("output=/r/%s-%p-%n.json,text=/r/%s.txt",
+                              &cfg, err, sizeof(err)));
+    ck_assert_str_eq(cfg.output, "/r/%s-%p-%n.json");
+    ck_assert_str_eq(cfg.text_path, "/r/%s.txt");
+    ck_assert(!sp_config_parse("output=/r/%t", &cfg, err, sizeof(err)));
+    ck_assert_str_eq(err, "option output: '%t' in '/r/%t' is not a known "
+                     "escape (accepted: a file path, where %p is the pid, "
+                     "%s the session, %n the snapshot number and %% a %)");
+}
+END_TEST
+
+/* ------------------------------------------------------------ sampling */
+
+START_TEST(test_durations)
+{
+    static const struct {
+        const char *opt;
+        uint64_t us;
+    } ok[] = {
+        {"interval=1s", 1000000},       {"interval=1", 1000000},
+        {"interval=250ms", 250000},     {"interval=1.5s", 1500000},
+        {"interval=0.01", 10000},       {"interval=10ms", 10000},
+        {"interval=2m", 120000000},     {"interval=24h", 86400000000u},
+        {"interval= 3s ", 3000000},     {"interval=10000us", 10000},
+        {"interval=0.000001h", 3600},   /* below 10 ms: see bad[] */
+    };
+
+    for (size_t i = 0; i + 1 < SP_ARRAY_LEN(ok); i++) {
+        ck_assert_msg(sp_config_parse(ok[i].opt, &cfg, err, sizeof(err)),
+                      "%s: %s", ok[i].opt, err);
+        ck_assert_uint_eq(cfg.interval_us, ok[i].us);
+        ck_assert(sp_config_sampling(&cfg));
+    }
+    ck_assert(sp_config_parse("max_pause=1us", &cfg, err, sizeof(err)));
+    ck_assert_uint_eq(cfg.max_pause_us, 1);
+    ck_assert(!sp_config_sampling(&cfg));   /* max_pause alone: exit only */
+    ck_assert(sp_config_parse("max_pause=0.0005s", &cfg, err, sizeof(err)));
+    ck_assert_uint_eq(cfg.max_pause_us, 500);
+}
+END_TEST
+
+START_TEST(test_bad_durations)
+{
+    static const struct {
+        const char *opt;
+        const char *err;
+    } bad[] = {
+        {"interval=9ms", "option interval: '9ms' is out of range "
+                         "(accepted: 10ms to 24h)"},
+        {"interval=0.000001h", "option interval: '0.000001h' is out of "
+                               "range (accepted: 10ms to 24h)"},
+        {"interval=25h", "option interval: '25h' is out of range "
+                         "(accepted: 10ms to 24h)"},
+        {"interval=99999999999999999999s", "option interval: "
+         "'99999999999999999999s' is out of range (accepted: 10ms to 24h)"},
+        {"interval=1sec", "option interval: '1sec' is not a duration "
+         "(accepted: a number and a unit, us, ms, s, m or h, e.g. 500ms "
+         "or 1.5s)"},
+        {"interval=", "option interval: '' is not a duration (accepted: a "
+         "number and a unit, us, ms, s, m or h, e.g. 500ms or 1.5s)"},
+        {"interval=.s", "option interval: '.s' is not a duration "
+         "(accepted: a number and a unit, us, ms, s, m or h, e.g. 500ms "
+         "or 1.5s)"},
+        {"interval=-1s", "option interval: '-1s' is not a duration "
+         "(accepted: a number and a unit, us, ms, s, m or h, e.g. 500ms "
+         "or 1.5s)"},
+        {"interval=1.0000001s", "option interval: '1.0000001s' is not a "
+         "duration (accepted: a number and a unit, us, ms, s, m or h, e.g. "
+         "500ms or 1.5s)"},
+        {"max_pause=0", "option max_pause: '0' is out of range (accepted: "
+                        "1us to 24h)"},
+        {"interval", "option interval has no value (write interval=VALUE "
+                     "in SLOTPROF_OPTIONS)"},
+    };
+
+    for (size_t i = 0; i < SP_ARRAY_LEN(bad); i++) {
+        ck_assert_msg(!sp_config_parse(bad[i].opt, &cfg, err, sizeof(err)),
+                      "%s accepted", bad[i].opt);
+        ck_assert_str_eq(err, bad[i].err);
+    }
+}
+END_TEST
+
+START_TEST(test_signals)
+{
+    static const struct {
+        const char *opt;
+        int sig;
+        const char *name;
+    } ok[] = {
+        {"signal=USR2", SIGUSR2, "SIGUSR2"},
+        {"signal=sigusr1", SIGUSR1, "SIGUSR1"},
+        {"signal=SigHup", SIGHUP, "SIGHUP"},
+        {"signal=WINCH", SIGWINCH, "SIGWINCH"},
+        {"signal=RTMIN", 0, "SIGRTMIN"},
+        {"signal=SIGRTMIN+3", 3, "SIGRTMIN+3"},
+    };
+
+    for (size_t i = 0; i < SP_ARRAY_LEN(ok); i++) {
+        ck_assert_msg(sp_config_parse(ok[i].opt, &cfg, err, sizeof(err)),
+                      "%s: %s", ok[i].opt, err);
+        int want = strncmp(ok[i].name, "SIGRTMIN", 8) == 0
+                       ? SIGRTMIN + ok[i].sig : ok[i].sig;
+        ck_assert_int_eq(cfg.signal, want);
+        ck_assert_str_eq(cfg.signal_name, ok[i].name);
+        ck_assert(sp_config_sampling(&cfg));
+    }
+    static const char *const bad[] = {"signal=TERM", "signal=SIGINT",
+                                      "signal=KILL", "signal=10",
+                                      "signal=RTMIN+99", "signal=RTMIN-1",
+                                      "signal=", "signal=SIG",
+                                      "signal=USR1X"};
+    for (size_t i = 0; i < SP_ARRAY_LEN(bad); i++) {
+        ck_assert_msg(!sp_config_parse(bad[i], &cfg, err, sizeof(err)),
+                      "%s accepted", bad[i]);
+        ck_assert_msg(strstr(err, "is not a signal slotprof can use "
+                                  "(accepted: USR1, USR2, HUP, WINCH or "
+                                  "RTMIN+N, with or without SIG)") != NULL,
+                      "%s", err);
+    }
+}
+END_TEST
+
+START_TEST(test_dormant)
+{
+
+    ck_assert(sp_config_parse("dormant", &cfg, err, sizeof(err)));
+    ck_assert(cfg.dormant);
+    ck_assert(sp_config_sampling(&cfg));
+    ck_assert(sp_config_parse("dormant=no", &cfg, err, sizeof(err)));
+    ck_assert(!cfg.dormant);
+    ck_assert(!sp_config_sampling(&cfg));
+    ck_assert(sp_config_parse(" dormant , signal=USR1", &cfg, err,
+                              sizeof(err)));
+    ck_assert(cfg.dormant);
+    ck_assert(!sp_config_parse("dormant=maybe", &cfg, err, sizeof(err)));
+    ck_assert_str_eq(err, "option dormant: 'maybe' is not accepted "
+                     "(accepted: dormant alone, or "
+                     "dormant=yes/no/1/0/true/false/on/off)");
+    /* Defaults: no sampling. */
+    ck_assert(sp_config_parse("", &cfg, err, sizeof(err)));
+    ck_assert(!sp_config_sampling(&cfg));
+    ck_assert_uint_eq(cfg.interval_us, 0);
+    ck_assert_int_eq(cfg.signal, 0);
+    ck_assert_uint_eq(cfg.max_pause_us, 0);
 }
 END_TEST
 
@@ -441,6 +618,12 @@ config_suite(void)
     tcase_add_test(tc, test_expand_path);
     tcase_add_test(tc, test_expand_path_fit);
     tcase_add_test(tc, test_expand_path_bad_escape);
+    tcase_add_test(tc, test_expand_session_snapshot);
+    tcase_add_test(tc, test_parse_session_escapes);
+    tcase_add_test(tc, test_durations);
+    tcase_add_test(tc, test_bad_durations);
+    tcase_add_test(tc, test_signals);
+    tcase_add_test(tc, test_dormant);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -371,12 +371,22 @@ START_TEST(test_json_sample)
         "  \"profiler_bytes\": 1258291,\n"
         "  \"censuses\": 2,\n"
         "  \"census_seconds_total\": 0.004200,\n"
+        "  \"kind\": \"exit\",\n"
+        "  \"session\": null,\n"
+        "  \"snapshot\": 0,\n"
+        "  \"written_at\": null,\n"
+        "  \"sampling\": {\"interval_seconds\": null, \"signal\": null, "
+            "\"dormant\": false, \"max_pause_seconds\": null},\n"
+        "  \"censuses_aborted\": 0,\n"
+        "  \"censuses_skipped\": 0,\n"
         "  \"census\": {\n"
         "    \"trigger\": \"exit\",\n"
         "    \"at_seconds\": 1.234000,\n"
         "    \"duration_seconds\": 0.003100,\n"
-        "    \"objects_visited\": 52311\n"
+        "    \"objects_visited\": 52311,\n"
+        "    \"rss_bytes\": 0\n"
         "  },\n"
+        "  \"peak\": null,\n"
         "  \"total_savings_bytes\": 9120000,\n"
         "  \"classes\": [\n"
         "    {\n"
@@ -456,7 +466,8 @@ START_TEST(test_json_sample)
             "defines __getattr__\"}\n"
         "      ]\n"
         "    }\n"
-        "  ]\n"
+        "  ],\n"
+        "  \"series\": null\n"
         "}\n");
     sp_report_free(r);
 }
@@ -480,14 +491,25 @@ START_TEST(test_json_empty)
         "  \"profiler_bytes\": 0,\n"
         "  \"censuses\": 2,\n"
         "  \"census_seconds_total\": 0.004200,\n"
+        "  \"kind\": \"exit\",\n"
+        "  \"session\": null,\n"
+        "  \"snapshot\": 0,\n"
+        "  \"written_at\": null,\n"
+        "  \"sampling\": {\"interval_seconds\": null, \"signal\": null, "
+            "\"dormant\": false, \"max_pause_seconds\": null},\n"
+        "  \"censuses_aborted\": 0,\n"
+        "  \"censuses_skipped\": 0,\n"
         "  \"census\": {\n"
         "    \"trigger\": \"gc\",\n"
         "    \"at_seconds\": 1.234000,\n"
         "    \"duration_seconds\": 0.003100,\n"
-        "    \"objects_visited\": 1\n"
+        "    \"objects_visited\": 1,\n"
+        "    \"rss_bytes\": 0\n"
         "  },\n"
+        "  \"peak\": null,\n"
         "  \"total_savings_bytes\": 0,\n"
-        "  \"classes\": []\n"
+        "  \"classes\": [],\n"
+        "  \"series\": null\n"
         "}\n");
     sp_report_free(r);
 }
@@ -853,10 +875,10 @@ START_TEST(test_text_where_and_trigger)
     set_class(&r->classes[1], "m", "B", 1000, 3000, 1000);
     r->classes[1].file = sp_strdup("rel.py");
     r->classes[1].line = 7;
-    r->chosen.trigger = "signal";
+    r->chosen.trigger = "sigxyz";       /* unknown: shown as it is */
     r->chosen.objects_visited = 1;
     text_line(r, 20, 2, line, sizeof(line));
-    ck_assert_str_eq(line, "census: signal, 1.234 s after start, 1 object "
+    ck_assert_str_eq(line, "census: sigxyz, 1.234 s after start, 1 object "
                            "visited in 3.1 ms; profiler memory 1.2 MiB");
     text_line(r, 20, 6, line, sizeof(line));
     ck_assert_str_eq(line, "   1  m.A    models.py          1  4000.0   "
@@ -924,6 +946,228 @@ START_TEST(test_text_empty_slots_tuple)
 }
 END_TEST
 
+/* ------------------------------------------------------------ session */
+
+/* A census of `n` classes "m.C<k>" (k = 0..n-1), C<k> with inst[k]
+ * instances saving 10 B each, at `at` seconds. */
+static struct sp_report *
+census_at(double at, const char *trigger, const uint64_t *inst, size_t n)
+{
+    struct sp_report *r = new_report(n);
+    for (size_t k = 0; k < n; k++) {
+        char q[16];
+        snprintf(q, sizeof(q), "C%zu", k);
+        set_class(&r->classes[k], "m", q, inst[k], inst[k] * 30,
+                  inst[k] * 20);
+    }
+    sp_report_sort(r);
+    r->chosen.trigger = trigger;
+    r->chosen.at_seconds = at;
+    r->chosen.rss_bytes = 1000000 + (uint64_t)(at * 1000);
+    return r;
+}
+
+START_TEST(test_series_points_and_classes)
+{
+    struct sp_series se;
+    sp_series_init(&se);
+    uint64_t a[] = {100, 300}, b[] = {500, 200, 50};
+    struct sp_report *r1 = census_at(0.5, "gc", a, 2);
+    struct sp_report *r2 = census_at(1.5, "interval", b, 3);
+
+    ck_assert(sp_series_add(&se, r1));
+    ck_assert(sp_series_add(&se, r2));
+    ck_assert_uint_eq(se.npoints, 2);
+    ck_assert_uint_eq(se.nclasses, 3);
+    /* Rank order of the first census: C1 (300) before C0 (100). */
+    ck_assert_str_eq(se.classes[0].key, "m\x1f" "C1");
+    ck_assert_str_eq(se.classes[1].key, "m\x1f" "C0");
+    ck_assert_str_eq(se.classes[2].key, "m\x1f" "C2");
+    ck_assert_uint_eq(se.points[1].n, 3);
+    ck_assert_uint_eq(se.points[1].top[0].cls, 1);     /* C0, 500 */
+    ck_assert_uint_eq(se.points[1].top[0].instances, 500);
+    ck_assert_int_eq(se.points[1].top[0].savings, 5000);
+    ck_assert_uint_eq(se.points[1].total_savings, 500 * 10 + 200 * 10);
+    ck_assert_str_eq(se.points[1].trigger, "interval");
+    sp_report_free(r1);
+    sp_report_free(r2);
+    sp_series_free(&se);
+}
+END_TEST
+
+/* Past SP_SERIES_POINTS censuses the series halves: the first census
+ * stays, the step doubles, the newest is always last. */
+START_TEST(test_series_decimation)
+{
+    struct sp_series se;
+    sp_series_init(&se);
+    uint64_t one[] = {100};
+
+    for (int i = 0; i < SP_SERIES_POINTS + 1; i++) {
+        struct sp_report *r = census_at(i, "interval", one, 1);
+        ck_assert(sp_series_add(&se, r));
+        sp_report_free(r);
+    }
+    ck_assert_uint_eq(se.npoints, SP_SERIES_POINTS / 2 + 1);
+    ck_assert(se.points[0].at_seconds == 0.0);
+    ck_assert(se.points[1].at_seconds == 2.0);
+    ck_assert(se.points[SP_SERIES_POINTS / 2 - 1].at_seconds
+              == SP_SERIES_POINTS - 2);
+    ck_assert(se.points[SP_SERIES_POINTS / 2].at_seconds
+              == SP_SERIES_POINTS);
+    ck_assert_uint_eq(se.nclasses, 1);
+    sp_series_free(&se);
+}
+END_TEST
+
+/* Only the SP_SERIES_TOP best classes of a census go into its point. */
+START_TEST(test_series_top_only)
+{
+    struct sp_series se;
+    uint64_t inst[SP_SERIES_TOP + 6];
+    sp_series_init(&se);
+    for (size_t k = 0; k < SP_ARRAY_LEN(inst); k++) {
+        inst[k] = 1000 + k;
+    }
+    struct sp_report *r = census_at(1, "gc", inst, SP_ARRAY_LEN(inst));
+    ck_assert(sp_series_add(&se, r));
+    ck_assert_uint_eq(se.points[0].n, SP_SERIES_TOP);
+    ck_assert_uint_eq(se.nclasses, SP_SERIES_TOP);
+    /* The largest (C69, 1069 instances) first, C6 last; C0-C5 out. */
+    ck_assert_str_eq(se.classes[0].key, "m\x1f" "C69");
+    ck_assert_str_eq(se.classes[SP_SERIES_TOP - 1].key, "m\x1f" "C6");
+    sp_report_free(r);
+    sp_series_free(&se);
+}
+END_TEST
+
+/* A snapshot report of a session: every session key, the peak and the
+ * series, exactly. */
+static struct sp_report *
+session_report(struct sp_series *se)
+{
+    uint64_t a[] = {100, 300}, b[] = {500, 200};
+    struct sp_report *r1 = census_at(0.5, "gc", a, 2);
+    struct sp_report *r2 = census_at(1.5, "signal", b, 2);
+
+    sp_series_init(se);
+    ck_assert(sp_series_add(se, r1));
+    ck_assert(sp_series_add(se, r2));
+    struct sp_session_info *ss = &r2->session;
+    ss->kind = "snapshot";
+    strcpy(ss->session, "20261122T060702-41");
+    ss->snapshot = 2;
+    strcpy(ss->written_at, "2026-11-22T06:07:04.250Z");
+    ss->interval_us = 1500000;
+    ss->signal = "SIGUSR2";
+    ss->max_pause_us = 50;
+    ss->censuses_aborted = 1;
+    ss->censuses_skipped = 3;
+    ss->has_peak = true;
+    ss->peak = r2->chosen;
+    ss->peak_savings = 7000;
+    ss->series = se;
+    sp_report_free(r1);
+    return r2;
+}
+
+START_TEST(test_json_session)
+{
+    struct sp_series se;
+    struct sp_report *r = session_report(&se);
+    struct sp_buf b;
+
+    sp_buf_init(&b);
+    sp_report_json(r, &b);
+    ck_assert(sp_buf_ok(&b));
+    const char *want_head =
+        "  \"census_seconds_total\": 0.004200,\n"
+        "  \"kind\": \"snapshot\",\n"
+        "  \"session\": \"20261122T060702-41\",\n"
+        "  \"snapshot\": 2,\n"
+        "  \"written_at\": \"2026-11-22T06:07:04.250Z\",\n"
+        "  \"sampling\": {\"interval_seconds\": 1.500000, \"signal\": "
+            "\"SIGUSR2\", \"dormant\": false, \"max_pause_seconds\": "
+            "0.000050},\n"
+        "  \"censuses_aborted\": 1,\n"
+        "  \"censuses_skipped\": 3,\n"
+        "  \"census\": {\n"
+        "    \"trigger\": \"signal\",\n"
+        "    \"at_seconds\": 1.500000,\n"
+        "    \"duration_seconds\": 0.003100,\n"
+        "    \"objects_visited\": 52311,\n"
+        "    \"rss_bytes\": 1001500\n"
+        "  },\n"
+        "  \"peak\": {\n"
+        "    \"trigger\": \"signal\",\n"
+        "    \"at_seconds\": 1.500000,\n"
+        "    \"rss_bytes\": 1001500,\n"
+        "    \"total_savings_bytes\": 7000\n"
+        "  },\n"
+        "  \"total_savings_bytes\": 7000,\n";
+    ck_assert_msg(strstr(b.data, want_head) != NULL, "%s", b.data);
+    const char *want_tail =
+        "  \"series\": {\n"
+        "    \"at_seconds\": [0.500000, 1.500000],\n"
+        "    \"trigger\": [\"gc\", \"signal\"],\n"
+        "    \"rss_bytes\": [1000500, 1001500],\n"
+        "    \"total_savings_bytes\": [4000, 7000],\n"
+        "    \"classes\": [\n"
+        "      {\"module\": \"m\", \"qualname\": \"C1\", \"instances\": "
+            "[300, 200], \"savings_bytes\": [3000, 2000]},\n"
+        "      {\"module\": \"m\", \"qualname\": \"C0\", \"instances\": "
+            "[100, 500], \"savings_bytes\": [1000, 5000]}\n"
+        "    ]\n"
+        "  }\n"
+        "}\n";
+    size_t nt = strlen(want_tail);
+    ck_assert(b.len >= nt);
+    ck_assert_str_eq(b.data + b.len - nt, want_tail);
+    sp_buf_free(&b);
+    sp_report_free(r);
+    sp_series_free(&se);
+}
+END_TEST
+
+START_TEST(test_text_session)
+{
+    struct sp_series se;
+    struct sp_report *r = session_report(&se);
+    char line[300];
+
+    text_line(r, 20, 2, line, sizeof(line));
+    ck_assert_str_eq(line, "census: snapshot on signal, 1.500 s after "
+                     "start, 52,311 objects visited in 3.1 ms; profiler "
+                     "memory 1.2 MiB");
+    text_line(r, 20, 3, line, sizeof(line));
+    ck_assert_str_eq(line, "snapshot 2 of session 20261122T060702-41, "
+                     "written 2026-11-22T06:07:04.250Z");
+    text_line(r, 20, 4, line, sizeof(line));
+    ck_assert_str_eq(line, "peak so far: 6.8 KiB (7,000 B) potential "
+                     "saving, 1.500 s "
+                     "after start");
+    text_line(r, 20, 5, line, sizeof(line));
+    ck_assert_str_eq(line, "max_pause=0.1 ms: 1 census stopped, 3 skipped "
+                     "by back-off");
+
+    struct sp_buf b;
+    sp_buf_init(&b);
+    sp_report_text(r, 20, &b);
+    ck_assert(sp_buf_ok(&b));
+    const char *growth =
+        "\ngrowth over 2 censuses (instances at seconds after start; - = "
+        "not in that census's top 64):\n"
+        "  1. m.C0: 100 @0.5s -> 500 @1.5s\n"
+        "  2. m.C1: 300 @0.5s -> 200 @1.5s\n";
+    size_t ng = strlen(growth);
+    ck_assert(b.len >= ng);
+    ck_assert_str_eq(b.data + b.len - ng, growth);
+    sp_buf_free(&b);
+    sp_report_free(r);
+    sp_series_free(&se);
+}
+END_TEST
+
 static Suite *
 report_suite(void)
 {
@@ -960,6 +1204,15 @@ report_suite(void)
     tcase_add_test(tc, test_text_where_and_trigger);
     tcase_add_test(tc, test_text_control_chars);
     tcase_add_test(tc, test_text_empty_slots_tuple);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("session");
+    tcase_set_timeout(tc, 10);
+    tcase_add_test(tc, test_series_points_and_classes);
+    tcase_add_test(tc, test_series_decimation);
+    tcase_add_test(tc, test_series_top_only);
+    tcase_add_test(tc, test_json_session);
+    tcase_add_test(tc, test_text_session);
     suite_add_tcase(s, tc);
     return s;
 }
