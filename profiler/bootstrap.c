@@ -95,6 +95,8 @@ static bool sampler_paused;     /* stopped around os.fork() */
 static _Atomic bool sampler_stop;
 static struct sigaction old_action;     /* chained by the handler */
 
+static int restart_sampler(void *unused);
+
 /* glibc's _exit, for the interposer below; found by the constructor. */
 typedef void (*exit_fn)(int);
 static exit_fn real_exit;
@@ -646,6 +648,9 @@ after_gc(PyObject *self, PyObject *args)
         PyErr_Clear();
         Py_RETURN_NONE;
     }
+    if (sampler_paused) {
+        restart_sampler(NULL);
+    }
     if (!PyUnicode_Check(phase)
         || PyUnicode_CompareWithASCIIString(phase, "stop") != 0
         || !PyDict_Check(info)) {
@@ -695,16 +700,30 @@ before_fork(PyObject *self, PyObject *unused)
     Py_RETURN_NONE;
 }
 
+/* Started again by a pending call, not from the after_in_parent
+ * callback itself: 3.13 counts the threads after those callbacks have
+ * run (os_fork_impl calls warn_about_fork_with_threads last), 3.12
+ * before; a pending call runs once os.fork() has returned, at the main
+ * thread's next eval-breaker check.  If the queue is full, the next gc
+ * callback or snapshot request starts it. */
+static int
+restart_sampler(void *unused)
+{
+    (void)unused;
+    if (sampler_paused && state == SP_STATE_ACTIVE && owner == getpid()) {
+        sampler_paused = false;
+        start_sampler();
+    }
+    return 0;
+}
+
 static PyObject *
 after_fork_parent(PyObject *self, PyObject *unused)
 {
     (void)self;
     (void)unused;
     if (sampler_paused) {
-        sampler_paused = false;
-        if (state == SP_STATE_ACTIVE) {
-            start_sampler();
-        }
+        (void)Py_AddPendingCall(restart_sampler, NULL);
     }
     Py_RETURN_NONE;
 }

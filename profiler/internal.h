@@ -327,7 +327,8 @@ void sp_report_text(const struct sp_report *r, uint64_t top,
 
 /* output.c -- write a whole file atomically: a temp file in the same
  * directory, then rename(2).  Never follows a symlink at the final path
- * (rename replaces the link itself).  False + sp_log() on failure. */
+ * (rename replaces the link itself).  False + sp_log() on failure;
+ * the same failure (path and reason) twice in a row is logged once. */
 bool sp_output_write_atomic(const char *path, const char *data, size_t len);
 
 /* ------------------------------------------------------------------ */

@@ -123,6 +123,23 @@ write_in_place(const char *path, const char *data, size_t len)
     return ok;
 }
 
+/* The last failure logged, "PATH: REASON".  A sampling session writes
+ * every few seconds for days: an output that cannot be written is said
+ * once, not 86,400 times, until it works again or fails differently. */
+static char last_failure[SP_PATH_MAX + 128];
+
+static void
+log_failure(const char *path, int err)
+{
+    char msg[sizeof(last_failure)];
+    snprintf(msg, sizeof(msg), "%s: %s", path, strerror(err));
+    if (strcmp(msg, last_failure) == 0) {
+        return;
+    }
+    memcpy(last_failure, msg, sizeof(msg));
+    sp_log("cannot write report to %s", msg);
+}
+
 bool
 sp_output_write_atomic(const char *path, const char *data, size_t len)
 {
@@ -131,6 +148,7 @@ sp_output_write_atomic(const char *path, const char *data, size_t len)
 
     if (is_stream(path)) {
         if (write_in_place(path, data, len)) {
+            last_failure[0] = '\0';
             return true;
         }
         goto fail;
@@ -157,6 +175,7 @@ sp_output_write_atomic(const char *path, const char *data, size_t len)
     if (rename(tmp, path) != 0) {
         goto fail_unlink;
     }
+    last_failure[0] = '\0';
     return true;
 
 fail_close:
@@ -172,6 +191,6 @@ fail_unlink:
         errno = saved;
     }
 fail:
-    sp_log("cannot write report to %s: %s", path, strerror(errno));
+    log_failure(path, errno);
     return false;
 }

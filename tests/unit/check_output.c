@@ -358,6 +358,34 @@ START_TEST(test_missing_dir)
 }
 END_TEST
 
+/* A session writes every few seconds: the same failure is said once,
+ * a different one (or the same after a success) again. */
+START_TEST(test_same_failure_logged_once)
+{
+    char path[160], other[160], good[160], want[800];
+
+    snprintf(path, sizeof(path), "%s/no/such/dir/a.json", dir);
+    snprintf(other, sizeof(other), "%s/no/such/dir/b.json", dir);
+    path_in(good, sizeof(good), "good.json");
+    snprintf(want, sizeof(want),
+             "slotprof: cannot write report to %s: No such file or "
+             "directory\n"
+             "slotprof: cannot write report to %s: No such file or "
+             "directory\n"
+             "slotprof: cannot write report to %s: No such file or "
+             "directory\n", path, other, path);
+    capture_begin();
+    ck_assert(!sp_output_write_atomic(path, "data", 4));
+    ck_assert(!sp_output_write_atomic(path, "data", 4));
+    ck_assert(!sp_output_write_atomic(other, "data", 4));
+    ck_assert(!sp_output_write_atomic(other, "data", 4));
+    ck_assert(sp_output_write_atomic(good, "data", 4));
+    ck_assert(!sp_output_write_atomic(path, "data", 4));
+    ck_assert_str_eq(capture_end(), want);
+    unlink(good);
+}
+END_TEST
+
 START_TEST(test_path_is_a_directory_name)
 {
     char path[160], want[256];
@@ -430,6 +458,7 @@ output_suite(void)
     tcase_add_test(tc, test_unwritable_dir);
     tcase_add_test(tc, test_rename_fails_temp_removed);
     tcase_add_test(tc, test_missing_dir);
+    tcase_add_test(tc, test_same_failure_logged_once);
     tcase_add_test(tc, test_path_is_a_directory_name);
     tcase_add_test(tc, test_name_too_long);
     suite_add_tcase(s, tc);
