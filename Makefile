@@ -5,8 +5,13 @@
 #
 #   make PYTHON=/path/to/python3            build for that interpreter
 #   make -s lib-path PYTHON=...             print the library's absolute path
-#   make check                              unit + integration tests, every
+#   make check                              unit tests (also under valgrind),
+#                                           a short fuzzing run, integration
+#                                           tests and CPython's own tests
+#                                           under the library, every
 #                                           interpreter in INTERPRETERS
+#   make check SANITIZE=address,undefined   the same with an ASan+UBSan
+#                                           library
 #   make unit-pyver PYTHON=...              the backend's exact costs for
 #                                           that interpreter (in make check)
 #   make demo                               build, run the bundled example
@@ -169,6 +174,8 @@ integration:
 check:
 	@sh tools/install-deps.sh
 	@$(MAKE) --no-print-directory unit
+	@$(if $(SANITIZE),,$(MAKE) --no-print-directory check-valgrind)
+	@$(MAKE) --no-print-directory fuzz-quick
 	@libs=""; fail=0; for p in $(INTERPRETERS); do \
 	  test -x $$p || { echo "make check: interpreter $$p is missing" >&2; exit 1; }; \
 	  $(MAKE) --no-print-directory -s lib PYTHON=$$p SANITIZE=$(SANITIZE) || exit 1; \
@@ -223,3 +230,4 @@ help:
 	@sed -n '1,/^$$/p' Makefile | sed 's/^# \{0,1\}//'
 	@echo "Variables: PYTHON=$(PYTHON) INTERPRETERS=... SANITIZE=address|undefined PREFIX=$(PREFIX) DESTDIR="
 	@echo "Targets: all lib-path check unit unit-pyver integration demo bench install uninstall clean lint format help"
+	@echo "         check-valgrind fuzz fuzz-quick fuzz-regress check-cpython check-cpython-quick"

@@ -46,7 +46,12 @@ for pair in "$@"; do
     [ -z "$hostalloc" ] && ok "$tag allocates from its own jemalloc only" \
         || ko "$tag calls the host's allocator: $hostalloc" ;;
     esac
-    out=$(LD_BIND_NOW=1 LD_PRELOAD="$lib" /bin/true 2>&1); rc=$?
+    # A sanitizer build needs the ASan runtime first in the process.
+    pre=
+    if readelf -d "$lib" | grep NEEDED | grep -q libasan; then
+        pre="$(${CC:-cc} -print-file-name=libasan.so) "
+    fi
+    out=$(LD_BIND_NOW=1 LD_PRELOAD="$pre$lib" /bin/true 2>&1); rc=$?
     [ "$rc" = 0 ] && [ -z "$out" ] && ok "$tag inert in /bin/true with LD_BIND_NOW" \
         || ko "$tag in /bin/true: rc=$rc output=[$out]"
 done

@@ -91,6 +91,15 @@ setup(void)
     memset(&F, 0, sizeof(F));
 }
 
+/* The classes own their names, attributes, plan and issues. */
+static void
+teardown(void)
+{
+    for (size_t i = 0; i < F.r.nclasses; i++) {
+        sp_class_free(&F.classes[i]);
+    }
+}
+
 static void
 assert_names(char **got, size_t n, const char *const *want, size_t nwant)
 {
@@ -361,6 +370,7 @@ START_TEST(test_dataclass_weakref)
     const char *n[] = {"a"};
     const char *fields[] = {"a"};
     for (int ok311 = 0; ok311 <= 1; ok311++) {
+        teardown();         /* the previous round's classes */
         setup();
         int d = node("D", -1, true);
         F.nodes[d].dataclass = true;
@@ -491,7 +501,7 @@ plan_suite(void)
 {
     Suite *s = suite_create("plan");
     TCase *tc = tcase_create("plan");
-    tcase_add_checked_fixture(tc, setup, NULL);
+    tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 10);
     tcase_add_test(tc, test_single_class);
     tcase_add_test(tc, test_chain_declares_shared_names_in_base);
