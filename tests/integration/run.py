@@ -67,12 +67,19 @@ def base_env():
                         "PYTHONTRACEMALLOC", "PYTHONWARNINGS")}
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     env["PYTHONHASHSEED"] = "0"
+    # In sanitizer mode every child gets the sanitizers' options, with or
+    # without the library: they do nothing in a process without the
+    # runtime, and a test that builds its own LD_PRELOAD still fails on a
+    # finding.
+    env.update(Interp.sanitizer_options())
     return env
 
 
 def lib_env(lib, options):
     env = base_env()
-    env["LD_PRELOAD"] = lib
+    # The ASan runtime must be the first object of the process: a
+    # sanitized library after it in LD_PRELOAD, never alone.
+    env["LD_PRELOAD"] = " ".join(Interp.sanitizer_preload() + [lib])
     if options is not None:
         env["SLOTPROF_OPTIONS"] = options
     return env
@@ -175,6 +182,28 @@ def per_instance_saving(c):
 # ---------------------------------------------------------------- interps
 
 class Interp:
+    """One interpreter under test and the library built for it.
+
+    Sanitizer mode: SANITIZE=address,undefined (the Makefile's variable)
+    in the environment -- `make check SANITIZE=...` exports its
+    command-line variables to this script -- tests the library variant
+    build/cpython-X.Y.Z-address-undefined/, built with the sanitizers and
+    libc's malloc (Makefile, SANITIZE).  CPython itself is not
+    instrumented; the runtime is preloaded ahead of the library into
+    every profiled child, and a finding fails the test: the child exits
+    with SANITIZER_EXITCODE and its report is on stderr, which the tests
+    compare or require empty.
+    """
+
+    SANITIZE = os.environ.get("SANITIZE", "").strip()
+    # Not a status any test program uses (hostprog.py: 0, 1, 3, 7).
+    SANITIZER_EXITCODE = 86
+    # Runtimes that must be the first object of the process (the dynamic
+    # linker loads a preload before the executable's own libraries).
+    # undefined needs none: libubsan is a dependency of the library.
+    PRELOADED_RUNTIMES = {"address": "libasan.so", "thread": "libtsan.so"}
+    _preload = None
+
     def __init__(self, path):
         self.path = path
         self.version = None
@@ -184,6 +213,70 @@ class Interp:
 
     def label(self):
         return self.version or self.path
+
+    @classmethod
+    def variant(cls):
+        """The build directory suffix, as the Makefile's VARIANT."""
+        return "-" + cls.SANITIZE.replace(",", "-") if cls.SANITIZE else ""
+
+    @classmethod
+    def sanitizer_preload(cls):
+        """Absolute paths to put before the library in LD_PRELOAD."""
+        # Jobs run on threads: publish the list only once it is complete.
+        if cls._preload is None:
+            preload = []
+            for s in cls.SANITIZE.split(","):
+                name = cls.PRELOADED_RUNTIMES.get(s.strip())
+                if name is None:
+                    continue
+                # The runtime of the compiler that built the library.
+                cc = os.environ.get("CC") or "cc"
+                p = subprocess.run([cc, "-print-file-name=" + name],
+                                   stdout=subprocess.PIPE, timeout=60)
+                path = p.stdout.decode().strip()
+                if not os.path.isabs(path) or not os.path.isfile(path):
+                    raise RuntimeError("SANITIZE=%s: %s -print-file-name "
+                                       "does not find %s"
+                                       % (cls.SANITIZE, cc, name))
+                preload.append(os.path.realpath(path))
+            cls._preload = preload
+        return list(cls._preload)
+
+    @classmethod
+    def sanitizer_options(cls):
+        """ASAN_OPTIONS / UBSAN_OPTIONS for every child ({} normally).
+
+        A finding ends the child at once with SANITIZER_EXITCODE.  No
+        leak detection: CPython does not free everything at exit, by
+        design, and the library's own leaks are valgrind's job in the
+        unit tests (make check-valgrind).  The host's own settings come
+        last, so they win."""
+        if not cls.SANITIZE:
+            return {}
+        common = "exitcode=%d:halt_on_error=1:color=never" \
+            % cls.SANITIZER_EXITCODE
+        mine = {
+            # abort_on_error=0: an exit status, not a SIGABRT core dump.
+            "ASAN_OPTIONS": common + ":abort_on_error=0:detect_leaks=0"
+                            ":detect_stack_use_after_return=0",
+            "UBSAN_OPTIONS": common + ":print_stacktrace=1"
+                             ":report_error_type=1",
+            "TSAN_OPTIONS": common,
+        }
+        for k in mine:
+            if os.environ.get(k):
+                mine[k] += ":" + os.environ[k]
+        return mine
+
+    @classmethod
+    def sanitizer_skip(cls, test):
+        """Why `test` does not run in sanitizer mode, or None."""
+        if not cls.SANITIZE:
+            return None
+        if test.startswith("accuracy/"):
+            return ("sanitizer mode: the RSS ground truth runs without "
+                    "the library; accuracy is the plain build's test")
+        return None
 
 
 def probe(interp):
@@ -199,13 +292,23 @@ def probe(interp):
 
 
 def build_lib(interp):
+    try:
+        Interp.sanitizer_preload()      # before the jobs' threads start
+    except (RuntimeError, OSError, subprocess.SubprocessError) as e:
+        interp.build_error = str(e)
+        return
     if os.environ.get("SLOTPROF_IT_NOBUILD"):
         # Use the library already built (while someone else rebuilds it).
-        interp.lib = os.path.join(ROOT, "build", "cpython-" + interp.version,
-                                  "libslotprof.so")
+        interp.lib = os.path.join(ROOT, "build", "cpython-" + interp.version
+                                  + Interp.variant(), "libslotprof.so")
+        if not os.path.isfile(interp.lib):
+            interp.build_error = ("SLOTPROF_IT_NOBUILD: no library at %s"
+                                  % interp.lib)
         return
-    p = run_child(["make", "-s", "lib-path", "PYTHON=" + interp.path],
-                  os.environ.copy(), cwd=ROOT)
+    # SANITIZE explicitly: make builds the variant this script tests.
+    p = run_child(["make", "-s", "lib-path", "PYTHON=" + interp.path,
+                   "SANITIZE=" + Interp.SANITIZE], os.environ.copy(),
+                  cwd=ROOT)
     lines = p.out.decode("utf-8", "replace").strip().splitlines()
     if p.rc != 0 or not lines or not os.path.isfile(lines[-1].strip()):
         err = (p.out + p.err).decode("utf-8", "replace").strip()
@@ -428,9 +531,14 @@ def job_shape(interp, shape, results, keep):
             m.eq("report python", interp.version, report.get("python"))
             m.eq("allocator", "pymalloc", report.get("allocator"))
             # The profiler's own heap is its private jemalloc: it reports
-            # a footprint only if that heap served it.
-            m.true(report.get("profiler_bytes", 0) > 0,
-                   "profiler_bytes %r, want > 0" % report.get("profiler_bytes"))
+            # a footprint only if that heap served it.  Sanitizer builds
+            # keep it in libc's heap and report none.
+            if Interp.SANITIZE:
+                m.eq("profiler_bytes of a sanitizer build", 0,
+                     report.get("profiler_bytes"))
+            else:
+                m.true(report.get("profiler_bytes", 0) > 0, "profiler_bytes "
+                       "%r, want > 0" % report.get("profiler_bytes"))
             for e in expects:
                 check_class(m, report, e, keys)
             m.raise_if_any()
@@ -439,6 +547,9 @@ def job_shape(interp, shape, results, keep):
             out.append(("shape/" + shape, str(f), ""))
         for q in accuracy:
             name = "accuracy/%s/%s" % (shape, q)
+            if Interp.sanitizer_skip(name):
+                out.append((name, None, "SKIP " + Interp.sanitizer_skip(name)))
+                continue
             try:
                 check(report is not None, "no report from the profiled run")
                 c = find_class(report, q)
@@ -929,8 +1040,6 @@ def job_example(interp, keep):
             m.true("materialized-dict" in codes(snap, "warnings"),
                    "Snapshot: no materialized-dict warning: %r"
                    % codes(snap, "warnings"))
-        m.true(plain.seconds < 2.0, "shop.py took %.2f s without the "
-               "library (limit 2 s)" % plain.seconds)
         m.raise_if_any()
         top = [c.get("qualname") for c in report_classes(report)][:4]
         return [(name, None, "%.2fs plain, %.2fs profiled, top %s"
@@ -1053,7 +1162,7 @@ def main():
             build_lib(it)
 
     results = Results()
-    passed = failed = 0
+    passed = failed = skipped = 0
     plan = []   # (interp, callable) in print order
 
     def want(name):
@@ -1126,7 +1235,11 @@ def main():
         futs = [(it, ex.submit(guarded, fn)) for it, fn in plan]
         for it, fut in futs:
             for (name, err, detail) in fut.result():
-                if err is None:
+                if err is None and detail.startswith("SKIP "):
+                    skipped += 1
+                    print("SKIP %s %s %s" % (it.label(), name, detail[5:]),
+                          flush=True)
+                elif err is None:
                     passed += 1
                     print(("PASS %s %s %s" % (it.label(), name,
                                               detail)).rstrip(), flush=True)
@@ -1144,7 +1257,8 @@ def main():
         print(write_accuracy(rows), end="")
         print("(table written to %s)" % os.path.relpath(ACCURACY_TXT, ROOT))
     print("integration: %.0f s" % (time.monotonic() - t0))
-    print("%d passed, %d failed" % (passed, failed))
+    print("%d passed, %d failed%s" % (passed, failed, ", %d skipped"
+                                      % skipped if skipped else ""))
     return 1 if failed else 0
 
 
