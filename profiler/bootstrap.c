@@ -14,7 +14,8 @@
  * callback (censuses when the heap may be at a new peak) and an at-fork
  * callback (a fork child starts clean), and, in a sampling session
  * (docs/sampling.md), installs the snapshot signal handler and starts the
- * sampler thread.  Neither PEP 523 nor any allocator hook is used: a
+ * sampler thread, which has snapshots taken by the main thread through
+ * pending calls, or takes the GIL itself when the main thread is idle.  Neither PEP 523 nor any allocator hook is used: a
  * census reads the GC lists, so the host's fast paths are untouched.
  *
  * Locking: every piece of state below is read and written with the GIL
@@ -22,7 +23,8 @@
  * PyGILState_Ensure and Release, by the module's functions, and by the
  * _exit() interposer, which acts only when its caller holds the GIL.  The
  * exceptions are `state` (atomic: the audit hook reads it from any
- * thread) and the wake-up pipe, which the signal handler writes to.
+ * thread) and the sampler's semaphores and flags, which the signal
+ * handler and the sampler touch without it.
  *
  * Nothing here may raise into user code, print to stdout, or end the
  * process: every failure is one sp_log() line and the state goes to
@@ -33,14 +35,14 @@
 #include <dlfcn.h>              /* dlsym, RTLD_DEFAULT, RTLD_NEXT */
 #include <errno.h>              /* errno, EINTR, EAGAIN */
 #include <fcntl.h>              /* open, O_CLOEXEC, O_NONBLOCK */
-#include <poll.h>               /* poll */
+#include <semaphore.h>          /* sem_post, sem_clockwait */
 #include <pthread.h>            /* pthread_create, pthread_sigmask */
 #include <signal.h>             /* sigaction */
 #include <stdlib.h>             /* getenv, setenv */
 #include <string.h>             /* strncmp, strlen */
 #include <sys/syscall.h>        /* SYS_exit_group */
 #include <time.h>               /* clock_gettime, gmtime_r */
-#include <unistd.h>             /* read, write, pipe2, dup3, getpid */
+#include <unistd.h>             /* read, getpid, access */
 
 #include "slotprof.h"           /* slotprof_state and friends */
 
@@ -83,17 +85,27 @@ static uint64_t skipped;        /* interval ticks lost to back-off */
 static uint64_t interval_now_us;    /* interval after back-off */
 static bool backoff_logged;
 
-/* The sampler thread and the pipe that wakes it: the signal handler
- * writes 's', the atexit callback 'q'.  The fds never change number once
- * made (a fork child replaces the pipe under the same numbers with
- * dup3), so the handler never writes into a descriptor the host reused. */
-static int wake_r = -1, wake_w = -1;
+/* The sampler thread and the semaphore that wakes it (no descriptor:
+ * the host's fd numbers stay its own, and a program that closes every
+ * descriptor cannot pull it from under the signal handler).  The signal
+ * handler sets signal_pending and posts `wake` (sem_post is
+ * async-signal-safe); stopping sets sampler_stop and posts it. */
+static sem_t wake;
+static sem_t served;            /* posted when a requested snapshot ran */
+static bool sems_ready;
+static _Atomic bool signal_pending;
 static pthread_t sampler;
 static pid_t sampler_pid;       /* 0: no sampler thread in this process */
 static _Atomic pid_t sampler_tid;       /* its kernel thread id */
 static bool sampler_paused;     /* stopped around os.fork() */
+static bool fork_from_thread;   /* os.fork() called by a non-main thread */
 static _Atomic bool sampler_stop;
 static struct sigaction old_action;     /* chained by the handler */
+/* A snapshot the sampler asked for: served (under the GIL) by a pending
+ * call in the main thread, or by the sampler itself if that does not
+ * come soon.  Whoever comes first serves it, the other finds it done. */
+static _Atomic uint64_t ticket_asked, ticket_done;
+static const char *_Atomic ticket_trigger;
 
 static int restart_sampler(void *unused);
 
@@ -365,17 +377,16 @@ take_snapshot(const char *trigger, const char *json_tmpl, char *written,
 
 /* ------------------------------------------------------------ sampler */
 
-/* Async-signal-safe: one write(2) of one byte, errno preserved, then
- * whatever handler was there before ours (a C handler of an extension
- * or of the embedding program). */
+/* Async-signal-safe: an atomic store and sem_post, errno preserved,
+ * then whatever handler was there before ours (a C handler of an
+ * extension or of the embedding program). */
 static void
 on_signal(int sig, siginfo_t *si, void *uc)
 {
     int saved = errno;
-    if (wake_w >= 0) {
-        char c = 's';
-        ssize_t w = write(wake_w, &c, 1);     /* full pipe: coalesced */
-        (void)w;
+    signal_pending = true;
+    if (sems_ready) {
+        sem_post(&wake);
     }
     errno = saved;
     if (old_action.sa_flags & SA_SIGINFO) {
@@ -390,95 +401,116 @@ on_signal(int sig, siginfo_t *si, void *uc)
     }
 }
 
-/* The wake-up pipe, both ends non-blocking and close-on-exec.  In a fork
- * child the parent's pipe is shared; a new one takes over its fd
- * numbers.  False (and the old pipe stays) on failure. */
-static bool
-make_pipe(void)
+/* Serve the newest ticket (GIL held): one snapshot, unless it was served
+ * already, the session ended, or this is not the process that asked. */
+static void
+serve_ticket(void)
 {
-    int fds[2];
-    if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0) {
-        return false;
+    uint64_t t = ticket_asked;
+    if (t == ticket_done) {
+        return;
     }
-    if (wake_r < 0) {
-        wake_r = fds[0];
-        wake_w = fds[1];
-        return true;
-    }
-    bool ok = dup3(fds[0], wake_r, O_CLOEXEC) >= 0
-              && dup3(fds[1], wake_w, O_CLOEXEC) >= 0;
-    close(fds[0]);
-    close(fds[1]);
-    return ok;
-}
-
-/* Read everything in the pipe: true if a snapshot was asked for. */
-static bool
-drain(void)
-{
-    char buf[64];
-    bool asked = false;
-    for (;;) {
-        ssize_t n = read(wake_r, buf, sizeof(buf));
-        if (n <= 0) {
-            if (n < 0 && errno == EINTR) {
-                continue;
-            }
-            return asked;
-        }
-        for (ssize_t i = 0; i < n; i++) {
-            asked |= buf[i] == 's';
+    ticket_done = t;
+    const char *trigger = ticket_trigger;
+    if (!sampler_stop && state == SP_STATE_ACTIVE && !in_census
+        && owner == getpid()) {
+        (void)take_snapshot(trigger, NULL, NULL, 0);
+        if (config.interval_us != 0 && strcmp(trigger, "interval") == 0) {
+            /* Ticks of the configured interval the back-off let pass
+             * without a census. */
+            skipped += interval_now_us / config.interval_us - 1;
         }
     }
+    sem_post(&served);
 }
 
-/* The sampler thread: wait on the pipe with a timeout of the current
- * interval; for a snapshot, take the GIL like any other thread.  All
- * signals are blocked in it (pthread_create inherits the mask the
- * creator set), so signal handlers keep running in the host's threads. */
+static int
+pending_snapshot(void *unused)
+{
+    (void)unused;
+    serve_ticket();
+    return 0;
+}
+
+/* After `seconds` from now, on CLOCK_MONOTONIC. */
+static struct timespec
+deadline_in(double seconds)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    double ns = (double)ts.tv_nsec + seconds * 1e9;
+    ts.tv_sec += (time_t)(ns / 1e9);
+    ts.tv_nsec = (long)(ns - (double)(time_t)(ns / 1e9) * 1e9);
+    return ts;
+}
+
+/* One snapshot, asked of the main thread first: a pending call runs at
+ * its next eval-breaker check, between two bytecodes, and the sampler
+ * never holds a thread state (faulthandler's and sys._current_frames()'s
+ * view of the threads stays the host's).  A main thread that runs no
+ * bytecode -- blocked in accept(), say -- does not serve it; after
+ * 100 ms the sampler takes the GIL itself (PyGILState_Ensure), like any
+ * thread of the program, unless the interpreter is finalizing. */
+static void
+ask_snapshot(const char *trigger)
+{
+    while (sem_trywait(&served) == 0) {
+    }
+    ticket_trigger = trigger;
+    ticket_asked++;
+    if (Py_AddPendingCall(pending_snapshot, NULL) == 0) {
+        struct timespec ts = deadline_in(0.1);
+        while (ticket_done != ticket_asked && !sampler_stop
+               && sem_clockwait(&served, CLOCK_MONOTONIC, &ts) != 0
+               && errno == EINTR) {
+        }
+    }
+    if (ticket_done != ticket_asked && !sampler_stop && !sp_finalizing()) {
+        PyGILState_STATE g = PyGILState_Ensure();
+        serve_ticket();
+        PyGILState_Release(g);
+    }
+}
+
+/* The sampler thread: wait on `wake` with a timeout of the current
+ * interval, then ask for a snapshot.  All signals are blocked in it
+ * (pthread_create inherits the mask the creator set), so signal handlers
+ * keep running in the host's threads. */
 static void *
 sampler_main(void *arg)
 {
     (void)arg;
     sampler_tid = (pid_t)syscall(SYS_gettid);
-    double next = config.interval_us
-                      ? now() + (double)interval_now_us / 1e6 : 0;
+    double step = (double)interval_now_us / 1e6;
+    struct timespec next = deadline_in(step);
     while (!sampler_stop) {
-        int timeout = -1;
-        if (config.interval_us != 0) {
-            double left = next - now();
-            timeout = left <= 0 ? 0 : (int)(left * 1000.0) + 1;
+        int rc = config.interval_us != 0
+                     ? sem_clockwait(&wake, CLOCK_MONOTONIC, &next)
+                     : sem_wait(&wake);
+        if (rc != 0 && errno != ETIMEDOUT) {
+            continue;           /* EINTR */
         }
-        struct pollfd pfd = {.fd = wake_r, .events = POLLIN};
-        int n = poll(&pfd, 1, timeout);
-        if (n < 0 && errno != EINTR) {
-            sp_log("the sampler stopped: poll: %s", strerror(errno));
-            return NULL;
+        while (sem_trywait(&wake) == 0) {
+            /* wake-ups coalesce: a signal storm is one snapshot */
         }
-        const char *trigger = NULL;
-        if (n > 0 && drain()) {
-            trigger = "signal";
+        if (sampler_stop) {
+            break;
         }
-        else if (config.interval_us != 0 && now() >= next) {
-            trigger = "interval";
+        bool tick = rc != 0;
+        if (signal_pending) {
+            signal_pending = false;
+            ask_snapshot("signal");
         }
-        if (sampler_stop || trigger == NULL) {
-            continue;
-        }
-        PyGILState_STATE g = PyGILState_Ensure();
-        if (!sampler_stop && state == SP_STATE_ACTIVE && !in_census) {
-            (void)take_snapshot(trigger, NULL, NULL, 0);
-            if (config.interval_us != 0
-                && strcmp(trigger, "interval") == 0) {
-                /* Ticks of the configured interval the back-off let
-                 * pass without a census. */
-                skipped += interval_now_us / config.interval_us - 1;
+        if (tick && !sampler_stop) {
+            ask_snapshot("interval");
+            /* Never a census duty cycle above 5%: the next tick at least
+             * 20 censuses' time away, whatever the interval. */
+            step = (double)interval_now_us / 1e6;
+            if (step < 20 * census_seconds_last) {
+                step = 20 * census_seconds_last;
             }
+            next = deadline_in(step);
         }
-        if (config.interval_us != 0 && strcmp(trigger, "interval") == 0) {
-            next = now() + (double)interval_now_us / 1e6;
-        }
-        PyGILState_Release(g);
     }
     return NULL;
 }
@@ -493,11 +525,14 @@ start_sampler(void)
     if (config.interval_us == 0 && config.signal == 0) {
         return;
     }
-    if (!make_pipe()) {
-        sp_log("cannot create the sampler's pipe: %s; no snapshots",
+    /* (Re)initialized here: in a fork child the parent's counts are
+     * stale, and nobody waits on them yet. */
+    if (sem_init(&wake, 0, 0) != 0 || sem_init(&served, 0, 0) != 0) {
+        sp_log("cannot create the sampler's semaphores: %s; no snapshots",
                strerror(errno));
         return;
     }
+    sems_ready = true;
     sampler_stop = false;
     sigfillset(&all);
     pthread_sigmask(SIG_BLOCK, &all, &old);
@@ -514,9 +549,9 @@ start_sampler(void)
     sampler_pid = getpid();
 }
 
-/* Stop and join the sampler (atexit, GIL held).  The GIL is released for
- * the join: the sampler may be waiting for it, and it must see the stop
- * flag once it has it. */
+/* Stop and join the sampler (GIL held).  The GIL is released for the
+ * join: the sampler may be waiting for it, and it must see the stop flag
+ * once it has it. */
 static void
 stop_sampler(void)
 {
@@ -525,9 +560,8 @@ stop_sampler(void)
     }
     sampler_pid = 0;
     sampler_stop = true;
-    char c = 'q';
-    ssize_t w = write(wake_w, &c, 1);
-    (void)w;
+    sem_post(&wake);
+    sem_post(&served);
     Py_BEGIN_ALLOW_THREADS
     pthread_join(sampler, NULL);
     Py_END_ALLOW_THREADS
@@ -630,9 +664,11 @@ _exit(int status)
 }
 
 /* gc.callbacks entry: after a generation 1 or 2 collection, if the
- * process grew by 10% past every census so far (so a new peak is possible) and
- * censuses have used less than 5% of the run so far (plus 50 ms, so a
- * short program's peak is caught at all), take one.  Not only
+ * process grew by 10% past every census so far (so a new peak is
+ * possible) and censuses have used less than 2% of the run so far (plus
+ * 30 ms, so a short program's peak is caught at all), take one.  2%, not
+ * more: make bench measured the 5% budget this started with as most of
+ * the default mode's overhead (docs/performance.md).  Not only
  * full collections: 3.13 raised the young threshold to 2000 and made
  * 150,000 new objects without one.  10%, not less: censuses of a
  * steadily growing heap at smaller steps spent the whole budget early
@@ -669,7 +705,7 @@ after_gc(PyObject *self, PyObject *args)
     }
     adopt_process();
     double elapsed = now() - t_start;
-    if (census_seconds > 0.05 * elapsed + 0.05) {
+    if (census_seconds > 0.02 * elapsed + 0.03) {
         Py_RETURN_NONE;
     }
     uint64_t rss = rss_bytes();
@@ -691,6 +727,12 @@ before_fork(PyObject *self, PyObject *unused)
 {
     (void)self;
     (void)unused;
+    /* A child forked by a thread other than the main one has a single
+     * thread, which CPython ends with pthread_exit when its function
+     * returns, never finalizing: a sampler there would keep the child
+     * alive, or take the GIL with no thread state left.  No sampler in
+     * such a child. */
+    fork_from_thread = syscall(SYS_gettid) != getpid();
     if (sampler_pid != 0 && sampler_pid == getpid()) {
         pid_t tid = sampler_tid;
         stop_sampler();
@@ -731,7 +773,8 @@ after_fork_parent(PyObject *self, PyObject *unused)
 /* os.register_at_fork(after_in_child=...): runs in children of os.fork()
  * (and so of multiprocessing's fork and forkserver start methods), not
  * in those of subprocess.  The child is a process of its own: a clean
- * state, its own pipe and sampler thread (threads do not survive fork). */
+ * state, its own semaphores and sampler thread (threads do not survive
+ * fork). */
 static PyObject *
 after_fork_child(PyObject *self, PyObject *unused)
 {
@@ -743,7 +786,10 @@ after_fork_child(PyObject *self, PyObject *unused)
     adopt_process();
     sampler_pid = 0;
     sampler_paused = false;
-    start_sampler();
+    ticket_done = ticket_asked;     /* the parent's, if one was queued */
+    if (!fork_from_thread) {
+        start_sampler();
+    }
     Py_RETURN_NONE;
 }
 
