@@ -183,6 +183,7 @@ check:
 	  $(MAKE) --no-print-directory -s unit-pyver PYTHON=$$p SANITIZE=$(SANITIZE) || fail=1; \
 	done; sh tests/check-symbols.sh $$libs && exit $$fail
 	/usr/bin/python3 tests/integration/run.py $(INTERPRETERS)
+	@$(if $(SANITIZE),,SLOTPROF_IT_NOBUILD=1 $(MAKE) --no-print-directory check-cpython-quick)
 
 # ---------------------------------------------------------------- demo
 DEMO_JSON := $(abspath build/demo-report.json)

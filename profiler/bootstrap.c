@@ -448,8 +448,8 @@ deadline_in(double seconds)
  * its next eval-breaker check, between two bytecodes, and the sampler
  * never holds a thread state (faulthandler's and sys._current_frames()'s
  * view of the threads stays the host's).  A main thread that runs no
- * bytecode -- blocked in accept(), say -- does not serve it; after
- * 100 ms the sampler takes the GIL itself (PyGILState_Ensure), like any
+ * bytecode -- blocked in accept() or join(), say -- does not serve it;
+ * after 20 ms the sampler takes the GIL itself (PyGILState_Ensure), like any
  * thread of the program, unless the interpreter is finalizing. */
 static void
 ask_snapshot(const char *trigger)
@@ -459,7 +459,7 @@ ask_snapshot(const char *trigger)
     ticket_trigger = trigger;
     ticket_asked++;
     if (Py_AddPendingCall(pending_snapshot, NULL) == 0) {
-        struct timespec ts = deadline_in(0.1);
+        struct timespec ts = deadline_in(0.02);
         while (ticket_done != ticket_asked && !sampler_stop
                && sem_clockwait(&served, CLOCK_MONOTONIC, &ts) != 0
                && errno == EINTR) {

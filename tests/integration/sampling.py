@@ -567,14 +567,15 @@ def t_interval(ctx):
            "interval censuses closer than 100 ms: %s"
            % [at[k] for k in ticks])
     # None: a tick before the first phase (the program still starting,
-    # on a busy machine).  The main thread keeps the GIL while it builds:
-    # a snapshot sees whole phases.
+    # on a busy machine).  A snapshot is a pending call the main thread
+    # runs between two bytecodes, so it may fall inside a phase: counts
+    # only grow, within what the program built.
     seen = [grow[k] or 0 for k in ticks]
-    m.true(all(v in (0, 1000, 2000, 3000) for v in seen),
-           "Grow at the interval censuses %s, want whole phases" % seen)
+    m.true(all(0 <= v <= 3000 for v in seen),
+           "Grow at the interval censuses %s, want 0..3000" % seen)
     m.eq("Grow at interval censuses, non-decreasing", sorted(seen), seen)
-    m.eq("phases seen by the interval censuses", [1000, 2000, 3000],
-         sorted(set(v for v in seen if v)))
+    m.true(len(set(seen)) >= 2,
+           "interval censuses saw the program grow: %s" % seen)
     m.eq("Grow at exit", 3000, last(r, "Grow"))
     m.eq("exit report number (interval snapshots + 1)", len(ticks) + 1,
          r.get("snapshot"))
@@ -625,10 +626,10 @@ def t_percent_n(ctx):
         if kind == "snapshot":
             m.eq(where + " trigger", "interval", triggers(r)[-1:] and
                  triggers(r)[-1])
-            # None: a tick before the first phase (a slow start).
-            m.true(last(r, "Grow") in (None, 1000, 2000),
-                   "%s Grow %r, want a whole phase" % (where,
-                                                       last(r, "Grow")))
+            # None: a tick before the first phase (a slow start); a
+            # snapshot may fall inside a phase (a pending call).
+            m.true((last(r, "Grow") or 0) in range(0, 2001),
+                   "%s Grow %r, want 0..2000" % (where, last(r, "Grow")))
             m.eq(where + " Grow in classes (its own census)",
                  last(r, "Grow") or 0, instances(r, "Grow"))
     if files:
@@ -963,7 +964,9 @@ def run_both(ctx, argv, opts, extra=None, plain_argv=None, **kw):
 
 def t_threads(ctx):
     out = ctx.path("r.json")
-    argv = [ctx.interp.path, ctx.program("threads.py"), "100", "200"]
+    # 1000 objects per thread: 50 batches with 1 ms naps, long enough
+    # for several censuses at the sampler's 5% duty cycle.
+    argv = [ctx.interp.path, ctx.program("threads.py"), "100", "1000"]
     plain, prof = run_both(ctx, argv, "interval=10ms,text=none,output="
                            + out)
     same_host(ctx, plain, prof)
@@ -976,7 +979,7 @@ def t_threads(ctx):
            % len(ticks))
     vals = [v or 0 for v in col]
     m.eq("T over the series, non-decreasing", sorted(vals), vals)
-    m.eq("T at exit", 20000, last(r, "T"))
+    m.eq("T at exit", 100000, last(r, "T"))
     return "%d censuses, T %s" % (len(col), [v for v in col if v][:6])
 
 

@@ -2,10 +2,11 @@
 
     phases.py PHASES COUNT SECONDS [chdir]
 
-Each phase builds COUNT more Grow objects, then sleeps SECONDS.  The
-switch interval is raised so that the main thread never hands the GIL
-over while it builds: a snapshot taken by the library's thread (which
-needs the GIL) sees whole phases, COUNT * k Grow objects.  With "chdir"
+Each phase builds COUNT more Grow objects, then sleeps SECONDS.  A
+snapshot is a pending call the main thread runs between two bytecodes
+(or, while it sleeps, the library's thread with the GIL), so it may see
+part of a phase; the switch interval is raised all the same, so that no
+other thread's timing matters.  With "chdir"
 the program first moves into a new directory "moved" (with an "out"
 subdirectory, so a path resolved against the wrong directory works).
 Facts: the Grow count after each phase, slotprof.stats() at the end.
