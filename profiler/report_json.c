@@ -331,34 +331,32 @@ put_series(struct sp_buf *b, const struct sp_series *s)
     }
     np = s->npoints;
     obj_open(&o, b, 2);
-    obj_key(&o, "at_seconds");
-    sp_buf_puts(b, "[");
-    for (size_t i = 0; i < np; i++) {
-        sp_buf_puts(b, i ? ", " : "");
-        put_fixed(b, s->points[i].at_seconds, 6);
+    static const char *const columns[] = {"at_seconds", "trigger",
+                                          "rss_bytes",
+                                          "total_savings_bytes"};
+    for (int col = 0; col < 4; col++) {
+        obj_key(&o, columns[col]);
+        sp_buf_puts(b, "[");
+        for (size_t i = 0; i < np; i++) {
+            const struct sp_series_point *p = &s->points[i];
+            sp_buf_puts(b, i ? ", " : "");
+            switch (col) {
+            case 0:
+                put_fixed(b, p->at_seconds, 6);
+                break;
+            case 1:
+                put_str(b, p->trigger);
+                break;
+            case 2:
+                put_u64(b, p->rss_bytes);
+                break;
+            default:
+                put_u64(b, p->total_savings);
+                break;
+            }
+        }
+        sp_buf_puts(b, "]");
     }
-    sp_buf_puts(b, "]");
-    obj_key(&o, "trigger");
-    sp_buf_puts(b, "[");
-    for (size_t i = 0; i < np; i++) {
-        sp_buf_puts(b, i ? ", " : "");
-        put_str(b, s->points[i].trigger);
-    }
-    sp_buf_puts(b, "]");
-    obj_key(&o, "rss_bytes");
-    sp_buf_puts(b, "[");
-    for (size_t i = 0; i < np; i++) {
-        sp_buf_puts(b, i ? ", " : "");
-        put_u64(b, s->points[i].rss_bytes);
-    }
-    sp_buf_puts(b, "]");
-    obj_key(&o, "total_savings_bytes");
-    sp_buf_puts(b, "[");
-    for (size_t i = 0; i < np; i++) {
-        sp_buf_puts(b, i ? ", " : "");
-        put_u64(b, s->points[i].total_savings);
-    }
-    sp_buf_puts(b, "]");
 
     /* For each class, its entry in each point (position + 1; 0 when the
      * class was not among that census's top): one pass over the points
