@@ -104,7 +104,7 @@ static struct sigaction old_action;     /* chained by the handler */
 /* A snapshot the sampler asked for: served (under the GIL) by a pending
  * call in the main thread, or by the sampler itself if that does not
  * come soon.  Whoever comes first serves it, the other finds it done. */
-static _Atomic uint64_t ticket_asked, ticket_done;
+static _Atomic uint64_t ticket_asked, ticket_started, ticket_done;
 static const char *_Atomic ticket_trigger;
 
 static int restart_sampler(void *unused);
@@ -410,7 +410,7 @@ serve_ticket(void)
     if (t == ticket_done) {
         return;
     }
-    ticket_done = t;
+    ticket_started = t;
     const char *trigger = ticket_trigger;
     if (!sampler_stop && state == SP_STATE_ACTIVE && !in_census
         && owner == getpid()) {
@@ -421,6 +421,7 @@ serve_ticket(void)
             skipped += interval_now_us / config.interval_us - 1;
         }
     }
+    ticket_done = t;
     sem_post(&served);
 }
 
@@ -458,14 +459,28 @@ ask_snapshot(const char *trigger)
     }
     ticket_trigger = trigger;
     ticket_asked++;
-    if (Py_AddPendingCall(pending_snapshot, NULL) == 0) {
+    if (!sp_pyver.pending_call_may_print
+        && Py_AddPendingCall(pending_snapshot, NULL) == 0) {
+        /* Wait for the main thread: 20 ms for it to start, then as long
+         * as its census takes.  Taking the GIL while it runs one would
+         * only queue this thread behind it -- and on 3.9 a GIL handover
+         * through a thread that cannot handle signals recomputes the
+         * eval breaker without them, delaying the main thread's signal
+         * handlers. */
         struct timespec ts = deadline_in(0.02);
-        while (ticket_done != ticket_asked && !sampler_stop
-               && sem_clockwait(&served, CLOCK_MONOTONIC, &ts) != 0
-               && errno == EINTR) {
+        while (ticket_done != ticket_asked && !sampler_stop) {
+            if (sem_clockwait(&served, CLOCK_MONOTONIC, &ts) == 0
+                || errno == EINTR) {
+                continue;
+            }
+            if (ticket_started != ticket_asked) {
+                break;          /* not started within 20 ms */
+            }
+            ts = deadline_in(0.02);
         }
     }
-    if (ticket_done != ticket_asked && !sampler_stop && !sp_finalizing()) {
+    if (ticket_done != ticket_asked && ticket_started != ticket_asked
+        && !sampler_stop && !sp_finalizing()) {
         PyGILState_STATE g = PyGILState_Ensure();
         serve_ticket();
         PyGILState_Release(g);
@@ -786,7 +801,7 @@ after_fork_child(PyObject *self, PyObject *unused)
     adopt_process();
     sampler_pid = 0;
     sampler_paused = false;
-    ticket_done = ticket_asked;     /* the parent's, if one was queued */
+    ticket_done = ticket_started = ticket_asked;  /* the parent's, if queued */
     if (!fork_from_thread) {
         start_sampler();
     }

@@ -160,6 +160,13 @@ struct sp_pyver {
     /* Take the audit hook `hook` out of the runtime's hook list without
      * freeing its entry (see bootstrap.c, -X dev).  Finalization only. */
     void (*unlink_audit_hook)(Py_AuditHookFunction hook);
+
+    /* Py_AddPendingCall() from a thread without the GIL can print to
+     * stderr: 3.8 closes the queue (pending.finishing) before the atexit
+     * callbacks run and then PyErr_Print()s "cannot add pending calls"
+     * (Python/ceval.c, _PyEval_AddPendingCall).  The sampler then takes
+     * the GIL itself instead. */
+    bool pending_call_may_print;
 };
 
 extern const struct sp_pyver sp_pyver;

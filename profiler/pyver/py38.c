@@ -387,4 +387,7 @@ const struct sp_pyver sp_pyver = {
     .type_has_weakref = type_has_weakref,
     .keys_sharing_lost = keys_sharing_lost,
     .unlink_audit_hook = unlink_audit_hook,
+    /* Python/ceval.c (3.8), _PyEval_AddPendingCall: while
+     * pending.finishing it calls PyErr_Print(). */
+    .pending_call_may_print = true,
 };

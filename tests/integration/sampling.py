@@ -1127,7 +1127,9 @@ def t_tracemalloc(ctx, how):
          b"blocks here >= 2000: True\n", prof.out)
     r = load(out)
     check_report(ctx, r, "exit report", kind="exit", pid=prof.pid)
-    m.true(triggers(r).count("interval") >= 2, "triggers %s" % triggers(r))
+    # At least one periodic census ran beside the tracer (a slow census
+    # under tracing spaces the next ones out: 5% duty cycle).
+    m.true(triggers(r).count("interval") >= 1, "triggers %s" % triggers(r))
     m.eq("Traced at exit", 2000, last(r, "Traced"))
     return "%d censuses" % len(triggers(r))
 
@@ -1144,7 +1146,9 @@ def t_reftracer(ctx):
          b"True, data True\n", prof.out)
     r = load(out)
     check_report(ctx, r, "exit report", kind="exit", pid=prof.pid)
-    m.true(triggers(r).count("interval") >= 2, "triggers %s" % triggers(r))
+    # At least one periodic census ran beside the tracer (a slow census
+    # under tracing spaces the next ones out: 5% duty cycle).
+    m.true(triggers(r).count("interval") >= 1, "triggers %s" % triggers(r))
     m.eq("Ref at exit", 2000, last(r, "Ref"))
     return "%d censuses" % len(triggers(r))
 
