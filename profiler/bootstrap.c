@@ -748,7 +748,12 @@ before_fork(PyObject *self, PyObject *unused)
      * alive, or take the GIL with no thread state left.  No sampler in
      * such a child. */
     fork_from_thread = syscall(SYS_gettid) != getpid();
-    if (sampler_pid != 0 && sampler_pid == getpid()) {
+    /* Such a fork happens in a process with two Python threads at least:
+     * 3.12+ warn whatever the sampler does, and stopping it would
+     * release the GIL inside os.fork() for nothing (on 3.12 the child
+     * then found its interpreter finalizing: test_threading
+     * test_3_join_in_forked_from_thread).  The sampler stays. */
+    if (!fork_from_thread && sampler_pid != 0 && sampler_pid == getpid()) {
         pid_t tid = sampler_tid;
         stop_sampler();
         wait_sampler_gone(tid);
