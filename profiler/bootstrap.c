@@ -34,7 +34,7 @@
 
 #include <dlfcn.h>              /* dlsym, RTLD_DEFAULT, RTLD_NEXT */
 #include <errno.h>              /* errno, EINTR, EAGAIN */
-#include <fcntl.h>              /* open, O_CLOEXEC, O_NONBLOCK */
+#include <fcntl.h>              /* open, O_CLOEXEC */
 #include <semaphore.h>          /* sem_post, sem_clockwait */
 #include <pthread.h>            /* pthread_create, pthread_sigmask */
 #include <signal.h>             /* sigaction */

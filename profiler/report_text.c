@@ -629,27 +629,24 @@ put_header(struct sp_buf *b, const struct sp_report *r)
     put_clean(b, python);
     sp_buf_printf(b, ", pid %d\n", r->pid);
 
-    const char *t = r->chosen.trigger;
-    if (t == NULL) {
-        t = "?";
-    }
-    else if (strcmp(t, "exit") == 0) {
-        t = "at exit";
-    }
-    else if (strcmp(t, "gc") == 0) {
-        t = "after a garbage collection";
-    }
-    else if (strcmp(t, "interval") == 0) {
-        t = "periodic snapshot";
-    }
-    else if (strcmp(t, "signal") == 0) {
-        t = "snapshot on signal";
-    }
-    else if (strcmp(t, "api") == 0) {
-        t = "snapshot by slotprof.snapshot()";
-    }
-    else if (strcmp(t, "_exit") == 0) {
-        t = "at _exit()";
+    /* The census's trigger in words; an unknown one is shown as it is. */
+    static const struct {
+        const char *trigger;
+        const char *words;
+    } triggers[] = {
+        {"exit", "at exit"},
+        {"gc", "after a garbage collection"},
+        {"interval", "periodic snapshot"},
+        {"signal", "snapshot on signal"},
+        {"api", "snapshot by slotprof.snapshot()"},
+        {"_exit", "at _exit()"},
+    };
+    const char *t = r->chosen.trigger != NULL ? r->chosen.trigger : "?";
+    for (size_t i = 0; i < SP_ARRAY_LEN(triggers); i++) {
+        if (strcmp(t, triggers[i].trigger) == 0) {
+            t = triggers[i].words;
+            break;
+        }
     }
     if (!sp_fmt_fixed(at, sizeof(at), r->chosen.at_seconds, 3)) {
         strcpy(at, "?");
