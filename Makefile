@@ -70,7 +70,7 @@ CORE_SRCS := alloc.c log.c strbuf.c config.c model.c plan.c report.c \
   report_json.c report_text.c output.c sourceloc.c version.c strmap.c \
   series.c
 # Modules that talk to CPython (version-neutral) + this build's backend.
-PY_SRCS := bootstrap.c census.c classinfo.c pyver/py$(PYTAG).c
+PY_SRCS := bootstrap.c census.c classinfo.c allocs.c pyver/py$(PYTAG).c
 LIB_OBJS := $(addprefix $(BUILD)/,$(CORE_SRCS:.c=.o) $(PY_SRCS:.c=.o))
 
 .PHONY: all lib lib-path check unit unit-pyver integration demo bench install \

@@ -129,6 +129,7 @@ adopt_process(void)
         return;
     }
     owner = pid;
+    sp_allocs_after_fork_child();
     if (best != NULL) {
         sp_report_free(best);
         best = NULL;
@@ -271,6 +272,7 @@ fill_report(struct sp_report *r, const char *kind, uint64_t number)
 {
     struct sp_session_info *ss = &r->session;
 
+    sp_allocs_refresh(r);
     r->pid = (int)getpid();
     r->censuses = censuses;
     r->census_seconds_total = census_seconds;
@@ -1170,6 +1172,7 @@ activate(const char *event, PyObject *args)
             sp_log("cannot export SLOTPROF_SESSION; child processes start "
                    "sessions of their own");
         }
+        (void)sp_allocs_start(&config);
         install_signal();
         start_sampler();
     }

@@ -16,7 +16,8 @@
  */
 #include "pyapi.h"
 
-#include <string.h>             /* memset, memcmp */
+#include <stdlib.h>             /* qsort */
+#include <string.h>             /* memset, memcmp, strcmp */
 #include <time.h>               /* clock_gettime */
 
 /* Open-addressed table from type pointer to aggregate.  Types without a
@@ -25,6 +26,15 @@ struct slot {
     PyTypeObject *tp;
     bool skip;
     size_t index;           /* into census.classes when !skip */
+    size_t slotted;         /* skip && a class without __dict__: index + 1
+                               into census.slotted, else 0 */
+};
+
+/* Classes whose instances have no __dict__ (slotprof diff). */
+struct slotted_agg {
+    PyTypeObject *tp;
+    uint64_t instances;
+    uint64_t cost;          /* cost units (1/256 B) */
 };
 
 struct census {
@@ -34,6 +44,9 @@ struct census {
     struct sp_census_class *classes;
     size_t nclasses;
     size_t classes_cap;
+    struct slotted_agg *slotted;
+    size_t nslotted;
+    size_t slotted_cap;
     struct slot *last;      /* one-entry cache: objects of a type cluster */
     bool failed;
     /* max_pause: the walk stops once the monotonic clock passes
@@ -102,6 +115,22 @@ lookup(struct census *c, PyTypeObject *tp)
         s->tp = tp;
         c->used++;
         s->skip = !counted_type(tp);
+        if (s->skip && (tp->tp_flags & Py_TPFLAGS_HEAPTYPE)
+            && !(tp->tp_flags & Py_TPFLAGS_TYPE_SUBCLASS)
+            && !sp_pyver.type_has_dict(tp)) {
+            if (c->nslotted == c->slotted_cap) {
+                size_t ncap = c->slotted_cap ? c->slotted_cap * 2 : 64;
+                void *p = sp_realloc(c->slotted, ncap * sizeof(*c->slotted));
+                if (p == NULL) {
+                    return NULL;
+                }
+                c->slotted = p;
+                c->slotted_cap = ncap;
+            }
+            memset(&c->slotted[c->nslotted], 0, sizeof(c->slotted[0]));
+            c->slotted[c->nslotted].tp = tp;
+            s->slotted = ++c->nslotted;
+        }
         if (!s->skip) {
             if (c->nclasses == c->classes_cap) {
                 size_t ncap = c->classes_cap ? c->classes_cap * 2 : 64;
@@ -287,6 +316,18 @@ visit(PyObject *op, void *arg)
         return 1;
     }
     if (s->skip) {
+        if (s->slotted != 0) {
+            /* The object block: the arithmetic of a slotted layout with
+             * nothing added to this very class. */
+            struct slotted_agg *a = &c->slotted[s->slotted - 1];
+            uint64_t nitems = 0;
+            if (tp->tp_itemsize != 0) {
+                Py_ssize_t n = Py_SIZE(op);
+                nitems = (uint64_t)(n < 0 ? -n : n);
+            }
+            a->instances++;
+            a->cost += sp_pyver.slotted_bytes(tp, nitems, 0, false);
+        }
         return 0;
     }
     struct sp_census_class *k = &c->classes[s->index];
@@ -332,7 +373,52 @@ census_free(struct census *c)
         sp_free(c->classes[i].index);
     }
     sp_free(c->classes);
+    sp_free(c->slotted);
     sp_free(c->table);
+}
+
+static int
+cmp_slotted(const void *pa, const void *pb)
+{
+    const struct sp_slotted_class *a = pa, *b = pb;
+    if (a->bytes != b->bytes) {
+        return a->bytes > b->bytes ? -1 : 1;
+    }
+    int k = strcmp(a->module, b->module);
+    return k != 0 ? k : strcmp(a->qualname, b->qualname);
+}
+
+/* The report's slotted_classes from the walk.  False on allocation
+ * failure. */
+static bool
+add_slotted(struct sp_report *r, const struct census *c)
+{
+    if (c->nslotted == 0) {
+        return true;
+    }
+    r->slotted = sp_calloc(c->nslotted, sizeof(*r->slotted));
+    if (r->slotted == NULL) {
+        return false;
+    }
+    for (size_t i = 0; i < c->nslotted; i++) {
+        PyTypeObject *tp = c->slotted[i].tp;
+        struct sp_slotted_class *o = &r->slotted[r->nslotted++];
+        o->module = sp_py_utf8(sp_py_dict_get(tp->tp_dict, "__module__"));
+        if (o->module == NULL) {
+            o->module = sp_strdup("builtins");
+        }
+        o->qualname = sp_py_utf8(((PyHeapTypeObject *)tp)->ht_qualname);
+        if (o->qualname == NULL) {
+            o->qualname = sp_strdup(tp->tp_name != NULL ? tp->tp_name : "?");
+        }
+        o->instances = c->slotted[i].instances;
+        o->bytes = sp_model_bytes(c->slotted[i].cost);
+        if (o->module == NULL || o->qualname == NULL) {
+            return false;
+        }
+    }
+    qsort(r->slotted, r->nslotted, sizeof(*r->slotted), cmp_slotted);
+    return true;
 }
 
 double
@@ -366,6 +452,10 @@ sp_census_run(const struct sp_config *cfg, const char *trigger,
         return NULL;
     }
     struct sp_report *r = sp_classinfo_report(c.classes, c.nclasses, cfg);
+    if (r != NULL && !add_slotted(r, &c)) {
+        sp_report_free(r);
+        r = NULL;
+    }
     census_free(&c);
     if (r == NULL) {
         sp_log("out of memory while building a report; it is skipped");
@@ -373,5 +463,6 @@ sp_census_run(const struct sp_config *cfg, const char *trigger,
     }
     r->chosen.trigger = trigger;
     r->chosen.objects_visited = visited;
+    sp_allocs_attach(r);
     return r;
 }

@@ -909,7 +909,10 @@ sp_classinfo_report(struct sp_census_class *cls, size_t n,
         goto done;
     }
     snprintf(r->python, sizeof(r->python), "%s", SP_PY_VERSION);
-    const char *alloc = sp_allocator_name();
+    const char *alloc = sp_allocs_allocator_name();
+    if (alloc == NULL) {
+        alloc = sp_allocator_name();
+    }
     snprintf(r->allocator, sizeof(r->allocator), "%s",
              alloc != NULL ? alloc : "custom");
     r->min_instances = cfg->min_instances;

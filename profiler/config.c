@@ -46,6 +46,9 @@ sp_config_defaults(struct sp_config *cfg)
     cfg->text_mode = SP_TEXT_STDERR;
     cfg->min_instances = SP_DEFAULT_MIN_INSTANCES;
     cfg->top = SP_DEFAULT_TOP;
+    cfg->allocs = true;
+    cfg->sample_every = SP_DEFAULT_SAMPLE_EVERY;
+    cfg->max_depth = SP_DEFAULT_MAX_DEPTH;
 }
 
 /* A piece of the option string: not NUL-terminated. */
@@ -420,7 +423,8 @@ set_signal(struct sp_config *cfg, struct span v, char *err, size_t errlen)
 
 /* A flag: alone ("dormant") or with a boolean word. */
 static bool
-set_dormant(struct sp_config *cfg, struct span v, char *err, size_t errlen)
+parse_flag(const char *key, struct span v, bool *out, char *err,
+           size_t errlen)
 {
     static const char *const yes[] = {"", "1", "yes", "true", "on"};
     static const char *const no[] = {"0", "no", "false", "off"};
@@ -428,20 +432,65 @@ set_dormant(struct sp_config *cfg, struct span v, char *err, size_t errlen)
 
     for (size_t i = 0; i < SP_ARRAY_LEN(yes); i++) {
         if (span_is(v, yes[i])) {
-            cfg->dormant = true;
+            *out = true;
             return true;
         }
     }
     for (size_t i = 0; i < SP_ARRAY_LEN(no); i++) {
         if (span_is(v, no[i])) {
-            cfg->dormant = false;
+            *out = false;
             return true;
         }
     }
     quote(q, sizeof(q), v);
-    fail(err, errlen, "option dormant: '%s' is not accepted (accepted: "
-         "dormant alone, or dormant=yes/no/1/0/true/false/on/off)", q);
+    fail(err, errlen, "option %s: '%s' is not accepted (accepted: "
+         "%s alone, or %s=yes/no/1/0/true/false/on/off)", key, q, key, key);
     return false;
+}
+
+static bool
+set_dormant(struct sp_config *cfg, struct span v, char *err, size_t errlen)
+{
+    return parse_flag("dormant", v, &cfg->dormant, err, errlen);
+}
+
+static bool
+set_allocs(struct sp_config *cfg, struct span v, char *err, size_t errlen)
+{
+    return parse_flag("allocs", v, &cfg->allocs, err, errlen);
+}
+
+static bool
+set_native(struct sp_config *cfg, struct span v, char *err, size_t errlen)
+{
+    return parse_flag("native", v, &cfg->native, err, errlen);
+}
+
+static bool
+set_sample_every(struct sp_config *cfg, struct span v, char *err,
+                 size_t errlen)
+{
+    return parse_number("sample_every", v, &cfg->sample_every, err, errlen);
+}
+
+static bool
+set_max_depth(struct sp_config *cfg, struct span v, char *err,
+              size_t errlen)
+{
+    char q[SP_QUOTE_MAX + 4];
+    uint64_t d;
+
+    if (!parse_number("max_depth", v, &d, err, errlen)) {
+        return false;
+    }
+    if (d < 1 || d > SP_MAX_DEPTH_MAX) {
+        quote(q, sizeof(q), v);
+        fail(err, errlen, "option max_depth: '%s' is out of range "
+             "(accepted: 1 to %u)", q, (unsigned)SP_MAX_DEPTH_MAX);
+        return false;
+    }
+    cfg->max_depth = d;
+    return true;
 }
 
 /* Every accepted key.  The "accepted:" list in the unknown-key sentence
@@ -460,6 +509,10 @@ static const struct {
     {"signal", set_signal, false},
     {"dormant", set_dormant, true},
     {"max_pause", set_max_pause, false},
+    {"allocs", set_allocs, true},
+    {"sample_every", set_sample_every, false},
+    {"native", set_native, true},
+    {"max_depth", set_max_depth, false},
 };
 
 static void

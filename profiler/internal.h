@@ -132,7 +132,17 @@ struct sp_config {
     char signal_name[16];           /* its canonical name, "SIGUSR2" */
     bool dormant;                   /* dormant: no census until asked */
     uint64_t max_pause_us;          /* max_pause=DURATION: census budget */
+    /* Allocations (docs/allocations.md). */
+    bool allocs;                    /* allocs: count creations/frees; default on */
+    uint64_t sample_every;          /* mean allocations between sampled
+                                       stacks; 0 = none */
+    bool native;                    /* native=1: C frames too (libunwind) */
+    uint64_t max_depth;             /* frames kept per stack */
 };
+
+#define SP_DEFAULT_SAMPLE_EVERY 1024u
+#define SP_DEFAULT_MAX_DEPTH 64u
+#define SP_MAX_DEPTH_MAX 256u
 
 /* DURATION limits: at least SP_INTERVAL_MIN_US for interval=, at least
  * 1 us for max_pause=, at most a day for both. */
@@ -296,6 +306,72 @@ struct sp_session_info {
     const struct sp_series *series; /* borrowed; NULL = none */
 };
 
+/* Allocations (issue 4, docs/allocations.md): per class, instances created
+ * since the profiler became active, freed, live now and the most ever live
+ * at once -- exact counters; and sampled allocation stacks ("sites"), each
+ * carrying its estimated share of the class's allocations, live instances
+ * and saving at the census the report shows. */
+struct sp_frame {
+    char *function;         /* co_qualname (3.11+) / co_name; native: symbol
+                               or "0x<hex>" when unknown */
+    char *file;             /* co_filename; native: the DSO path; NULL when
+                               unknown */
+    int line;               /* 0 when unknown (always 0 for native frames) */
+    bool native;
+};
+
+struct sp_alloc_class {
+    char *module;
+    char *qualname;
+    uint64_t allocated;     /* created since activation */
+    uint64_t freed;         /* of those, freed */
+    uint64_t live;          /* allocated - freed, when the report was made */
+    uint64_t peak_live;     /* the most live at once */
+    uint64_t samples;       /* stacks sampled for this class */
+};
+
+struct sp_site {
+    char *module;           /* the class allocated */
+    char *qualname;
+    uint32_t *frames;       /* indices into sp_allocs.frames, root first;
+                               nframes == 0: the "[unsampled]" remainder */
+    size_t nframes;
+    uint64_t samples;       /* stacks sampled here */
+    uint64_t allocations;   /* estimated allocations from this stack */
+    uint64_t instances;     /* estimated live instances at the census */
+    int64_t savable_bytes;  /* their share of the class's savings_bytes */
+    uint64_t id;            /* the library's own bookkeeping; not written */
+};
+
+struct sp_allocs {
+    bool present;           /* false: "allocations": null */
+    const char *counting;   /* "tp_alloc" or "reftracer" (static) */
+    bool frees_exact;       /* false: a free was missed (allocator replaced) */
+    uint64_t sample_every;  /* mean allocations between samples; 0 = no stacks */
+    bool native;
+    uint64_t max_depth;
+    uint64_t samples;       /* stacks taken in all */
+    struct sp_alloc_class *classes;     /* allocated descending, then names */
+    size_t nclasses;
+    struct sp_frame *frames;
+    size_t nframes;
+    struct sp_site *sites;  /* by class (module, qualname), then
+                               savable_bytes descending */
+    size_t nsites;
+};
+void sp_allocs_free(struct sp_allocs *a);
+
+/* A class whose live instances have no __dict__ (slots already, or a
+ * builtin layout): counted so that a before/after pair of reports shows
+ * what adding __slots__ really did (slotprof diff). */
+struct sp_slotted_class {
+    char *module;
+    char *qualname;
+    uint64_t instances;
+    uint64_t bytes;         /* their object blocks, GC header and
+                               pre-header included, allocator-rounded */
+};
+
 struct sp_report {
     char python[64];        /* "3.12.1" */
     char allocator[32];     /* PYTHONMALLOC in force: "pymalloc", "malloc",
@@ -309,6 +385,9 @@ struct sp_report {
     struct sp_class *classes;       /* sorted: see sp_report_sort */
     size_t nclasses;
     struct sp_session_info session; /* filled just before writing */
+    struct sp_allocs allocs;        /* owned */
+    struct sp_slotted_class *slotted;   /* bytes descending; owned */
+    size_t nslotted;
 };
 
 void sp_report_free(struct sp_report *r);

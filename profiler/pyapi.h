@@ -122,6 +122,22 @@ typedef void (*sp_name_fn)(PyObject *key, void *arg);
 /* Called once per live GC-tracked object.  Return 0 to go on. */
 typedef int (*sp_visit_fn)(PyObject *op, void *arg);
 
+/* One Python frame of the calling thread (allocation sites): borrowed
+ * pointers, valid while the GIL is held and nothing has run. */
+struct sp_pyframe {
+    PyObject *code;         /* the code object: identity only */
+    PyObject *name;         /* co_qualname (3.11+) or co_name, a str */
+    PyObject *file;         /* co_filename, a str */
+    int addr;               /* byte offset of the instruction executing,
+                               for PyCode_Addr2Line */
+};
+
+/* How allocations are seen (allocs.c, docs/allocations.md). */
+enum sp_counting {
+    SP_COUNT_TP_ALLOC = 0,  /* 3.8-3.12: patched tp_alloc + object-free hook */
+    SP_COUNT_REFTRACER,     /* 3.13+: PyRefTracer create/destroy events */
+};
+
 struct sp_pyver {
     const char *name;                   /* "3.12" */
     uint64_t pool_size;                 /* pymalloc POOL_SIZE (obmalloc.c):
@@ -167,7 +183,30 @@ struct sp_pyver {
      * (Python/ceval.c, _PyEval_AddPendingCall).  The sampler then takes
      * the GIL itself instead. */
     bool pending_call_may_print;
+
+    /* ---- allocations (allocs.c) ---- */
+    enum sp_counting counting;
+
+    /* Bytes between the start of an instance's memory block and the
+     * object (GC header, pre-header): PyObject_Free() receives the object
+     * address minus this when the instance is freed. */
+    size_t (*block_offset)(PyTypeObject *tp);
+
+    /* The calling thread's Python frames, innermost first, at most max;
+     * frames that have not started yet are left out.  Reads memory only.
+     * Returns how many were written. */
+    size_t (*frames)(struct sp_pyframe *out, size_t max);
+
+    /* SP_COUNT_REFTRACER: make the profiler's tracer the PyRefTracer
+     * (chaining to the one installed now); true when it is (again) in
+     * place.  installed(): whether it still is. */
+    bool (*tracer_install)(void);
+    bool (*tracer_installed)(void);
 };
+
+/* allocs.c's entry for the 3.13 ref tracer: op was just created
+ * (created = true) or is about to be destroyed. */
+void sp_allocs_event(PyObject *op, bool created);
 
 extern const struct sp_pyver sp_pyver;
 
@@ -219,5 +258,29 @@ struct sp_report *sp_census_run(const struct sp_config *cfg,
                                 bool *aborted);
 /* CLOCK_MONOTONIC in seconds. */
 double sp_monotonic(void);
+
+/* allocs.c -- allocation counts and sites (docs/allocations.md).  All
+ * with the GIL held. */
+/* Install the counting for cfg (allocs, sample_every, native,
+ * max_depth), at activation.  False after one sp_log line: the profile
+ * goes on without allocation data. */
+bool sp_allocs_start(const struct sp_config *cfg);
+/* After a census made r: fill r->allocs, splitting the live instances and
+ * saving of each class between its sites. */
+void sp_allocs_attach(struct sp_report *r);
+/* Before writing r (maybe long after its census): counts as of now, the
+ * census's split kept. */
+void sp_allocs_refresh(struct sp_report *r);
+/* In a fork child: counts restart from what is alive. */
+void sp_allocs_after_fork_child(void);
+/* The allocator's name from before the free hook went in (the hook makes
+ * CPython call it "custom"); NULL when no hook is installed. */
+const char *sp_allocs_allocator_name(void);
+/* s as UTF-8 in the profiler's heap, encoded without touching the host's
+ * heap; NULL if s is not a str or out of memory. */
+char *sp_py_utf8(PyObject *s);
+/* dict[name] for an exact-str key, found by walking dict (no hashing, no
+ * Python code); borrowed, NULL when absent. */
+PyObject *sp_py_dict_get(PyObject *dict, const char *name);
 
 #endif /* SLOTPROF_PYAPI_H */

@@ -77,7 +77,47 @@ sp_report_free(struct sp_report *r)
         }
         sp_free(r->classes);
     }
+    sp_allocs_free(&r->allocs);
+    if (r->slotted != NULL) {
+        for (size_t i = 0; i < r->nslotted; i++) {
+            sp_free(r->slotted[i].module);
+            sp_free(r->slotted[i].qualname);
+        }
+        sp_free(r->slotted);
+    }
     sp_free(r);
+}
+
+/* Frees what a owns and zeroes it (a itself lives in its report). */
+void
+sp_allocs_free(struct sp_allocs *a)
+{
+    if (a == NULL) {
+        return;
+    }
+    if (a->classes != NULL) {
+        for (size_t i = 0; i < a->nclasses; i++) {
+            sp_free(a->classes[i].module);
+            sp_free(a->classes[i].qualname);
+        }
+        sp_free(a->classes);
+    }
+    if (a->frames != NULL) {
+        for (size_t i = 0; i < a->nframes; i++) {
+            sp_free(a->frames[i].function);
+            sp_free(a->frames[i].file);
+        }
+        sp_free(a->frames);
+    }
+    if (a->sites != NULL) {
+        for (size_t i = 0; i < a->nsites; i++) {
+            sp_free(a->sites[i].module);
+            sp_free(a->sites[i].qualname);
+            sp_free(a->sites[i].frames);
+        }
+        sp_free(a->sites);
+    }
+    memset(a, 0, sizeof(*a));
 }
 
 /* NULL sorts before any string: only a malformed report has NULL names,

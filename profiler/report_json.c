@@ -415,6 +415,111 @@ put_series(struct sp_buf *b, const struct sp_series *s)
     obj_close(&o);
 }
 
+/* Compact: one line per class, frame and site. */
+static void
+put_allocs(struct sp_buf *b, const struct sp_allocs *a)
+{
+    struct obj o;
+
+    if (!a->present) {
+        sp_buf_puts(b, "null");
+        return;
+    }
+    obj_open(&o, b, 2);
+    obj_key(&o, "counting");
+    put_str(b, a->counting);
+    obj_key(&o, "frees_exact");
+    put_bool(b, a->frees_exact);
+    obj_key(&o, "sample_every");
+    put_u64(b, a->sample_every);
+    obj_key(&o, "native");
+    put_bool(b, a->native);
+    obj_key(&o, "max_depth");
+    put_u64(b, a->max_depth);
+    obj_key(&o, "samples");
+    put_u64(b, a->samples);
+
+    obj_key(&o, "classes");
+    sp_buf_puts(b, "[");
+    for (size_t i = 0; i < a->nclasses; i++) {
+        const struct sp_alloc_class *c = &a->classes[i];
+        elem_sep(b, i, 3);
+        sp_buf_puts(b, "{\"module\": ");
+        put_str(b, c->module);
+        sp_buf_puts(b, ", \"qualname\": ");
+        put_str(b, c->qualname);
+        sp_buf_printf(b,
+                      ", \"allocated\": %" PRIu64 ", \"freed\": %" PRIu64
+                      ", \"live\": %" PRIu64 ", \"peak_live\": %" PRIu64
+                      ", \"samples\": %" PRIu64 "}",
+                      c->allocated, c->freed, c->live, c->peak_live,
+                      c->samples);
+    }
+    array_close(b, a->nclasses, 3);
+
+    obj_key(&o, "frames");
+    sp_buf_puts(b, "[");
+    for (size_t i = 0; i < a->nframes; i++) {
+        const struct sp_frame *f = &a->frames[i];
+        elem_sep(b, i, 3);
+        sp_buf_puts(b, "{\"function\": ");
+        put_str(b, f->function != NULL ? f->function : "?");
+        sp_buf_puts(b, ", \"file\": ");
+        put_str(b, f->file);
+        sp_buf_puts(b, ", \"line\": ");
+        if (f->line > 0) {
+            sp_buf_printf(b, "%d", f->line);
+        }
+        else {
+            sp_buf_puts(b, "null");
+        }
+        sp_buf_puts(b, ", \"native\": ");
+        put_bool(b, f->native);
+        sp_buf_puts(b, "}");
+    }
+    array_close(b, a->nframes, 3);
+
+    obj_key(&o, "sites");
+    sp_buf_puts(b, "[");
+    for (size_t i = 0; i < a->nsites; i++) {
+        const struct sp_site *st = &a->sites[i];
+        elem_sep(b, i, 3);
+        sp_buf_puts(b, "{\"module\": ");
+        put_str(b, st->module);
+        sp_buf_puts(b, ", \"qualname\": ");
+        put_str(b, st->qualname);
+        sp_buf_puts(b, ", \"frames\": [");
+        for (size_t k = 0; k < st->nframes; k++) {
+            sp_buf_printf(b, k ? ", %" PRIu32 : "%" PRIu32, st->frames[k]);
+        }
+        sp_buf_printf(b,
+                      "], \"samples\": %" PRIu64 ", \"allocations\": %" PRIu64
+                      ", \"instances\": %" PRIu64
+                      ", \"savable_bytes\": %" PRId64 "}",
+                      st->samples, st->allocations, st->instances,
+                      st->savable_bytes);
+    }
+    array_close(b, a->nsites, 3);
+    obj_close(&o);
+}
+
+static void
+put_slotted(struct sp_buf *b, const struct sp_report *r)
+{
+    sp_buf_puts(b, "[");
+    for (size_t i = 0; i < r->nslotted; i++) {
+        const struct sp_slotted_class *c = &r->slotted[i];
+        elem_sep(b, i, 2);
+        sp_buf_puts(b, "{\"module\": ");
+        put_str(b, c->module);
+        sp_buf_puts(b, ", \"qualname\": ");
+        put_str(b, c->qualname);
+        sp_buf_printf(b, ", \"instances\": %" PRIu64 ", \"bytes\": %" PRIu64 "}",
+                      c->instances, c->bytes);
+    }
+    array_close(b, r->nslotted, 2);
+}
+
 void
 sp_report_json(const struct sp_report *r, struct sp_buf *b)
 {
@@ -500,8 +605,12 @@ sp_report_json(const struct sp_report *r, struct sp_buf *b)
         put_class(b, &r->classes[i], 3);
     }
     array_close(b, r->nclasses, 2);
+    obj_key(&top, "slotted_classes");
+    put_slotted(b, r);
     obj_key(&top, "series");
     put_series(b, ss->series);
+    obj_key(&top, "allocations");
+    put_allocs(b, &r->allocs);
     obj_close(&top);
     sp_buf_puts(b, "\n");
 }

@@ -682,6 +682,141 @@ put_header(struct sp_buf *b, const struct sp_report *r)
     }
 }
 
+/* One frame, short: "function (file.py:12)", basename only. */
+static void
+put_frame_short(struct sp_buf *b, const struct sp_frame *f)
+{
+    put_clean(b, f->function);
+    if (f->native) {
+        const char *base = f->file != NULL ? strrchr(f->file, '/') : NULL;
+        sp_buf_puts(b, " [");
+        put_clean(b, base != NULL ? base + 1 : (f->file ? f->file : "native"));
+        sp_buf_puts(b, "]");
+        return;
+    }
+    if (f->file != NULL) {
+        const char *base = strrchr(f->file, '/');
+        sp_buf_puts(b, " (");
+        put_clean(b, base != NULL ? base + 1 : f->file);
+        if (f->line > 0) {
+            sp_buf_printf(b, ":%d", f->line);
+        }
+        sp_buf_puts(b, ")");
+    }
+}
+
+/* Allocation counts of the busiest classes, and for each class of the
+ * table where its saving is created: its top sites, innermost frames
+ * first.  Nothing when counting was off. */
+static void
+put_allocations(struct sp_buf *b, const struct sp_report *r, size_t shown)
+{
+    enum { CLASSES = 10, SITES = 3, FRAMES = 3 };
+    const struct sp_allocs *a = &r->allocs;
+    char n1[32], n2[32], n3[32], n4[32];
+
+    if (!a->present || a->nclasses == 0) {
+        return;
+    }
+    sp_buf_puts(b, "\nallocations since start (exact");
+    if (a->sample_every != 0) {
+        sp_fmt_count(n1, sizeof(n1), a->sample_every);
+        sp_fmt_count(n2, sizeof(n2), a->samples);
+        sp_buf_printf(b, "; stacks sampled every ~%s allocations, %s in all",
+                      n1, n2);
+    }
+    sp_buf_puts(b, "):\n");
+    if (!a->frees_exact) {
+        sp_buf_puts(b, "warning: some frees were not seen (another tool "
+                       "replaced the allocator or the tracer); freed, live "
+                       "and peak live are lower bounds\n");
+    }
+    sp_buf_printf(b, "  %-40s %12s %12s %12s %12s\n", "class", "allocated",
+                  "freed", "peak live", "live now");
+    for (size_t i = 0; i < a->nclasses && i < CLASSES; i++) {
+        const struct sp_alloc_class *c = &a->classes[i];
+        struct sp_class tmp;
+        char label[CLASS_COLUMN_MAX * 4 + 8];
+        memset(&tmp, 0, sizeof(tmp));
+        tmp.module = c->module;
+        tmp.qualname = c->qualname;
+        fmt_class_cell(label, sizeof(label), &tmp);
+        sp_fmt_count(n1, sizeof(n1), c->allocated);
+        sp_fmt_count(n2, sizeof(n2), c->freed);
+        sp_fmt_count(n3, sizeof(n3), c->peak_live);
+        sp_fmt_count(n4, sizeof(n4), c->live);
+        sp_buf_puts(b, "  ");
+        sp_buf_puts(b, label);
+        for (size_t w = text_width(label); w < 40; w++) {
+            sp_buf_puts(b, " ");
+        }
+        sp_buf_printf(b, " %12s %12s %12s %12s\n", n1, n2, n3, n4);
+    }
+    if (a->nclasses > CLASSES) {
+        sp_buf_printf(b, "  (%zu more in the JSON report)\n",
+                      a->nclasses - CLASSES);
+    }
+    if (a->sample_every == 0 || a->nsites == 0) {
+        return;
+    }
+
+    size_t rank = 0;
+    bool any = false;
+    for (size_t i = 0; i < r->nclasses && rank < shown; i++) {
+        const struct sp_class *c = &r->classes[i];
+        size_t nshown = 0;
+        if (!listed(r, c)) {
+            continue;
+        }
+        rank++;
+        for (size_t k = 0; k < a->nsites && nshown < SITES; k++) {
+            const struct sp_site *st = &a->sites[k];
+            if (st->module == NULL || st->qualname == NULL
+                || c->module == NULL || c->qualname == NULL
+                || strcmp(st->module, c->module) != 0
+                || strcmp(st->qualname, c->qualname) != 0
+                || st->savable_bytes <= 0) {
+                continue;
+            }
+            if (!any) {
+                sp_buf_puts(b, "\nwhere the savings are created (sampled; "
+                               "innermost frame first):\n");
+                any = true;
+            }
+            if (nshown == 0) {
+                char label[CLASS_COLUMN_MAX * 4 + 8];
+                fmt_class_cell(label, sizeof(label), c);
+                sp_buf_printf(b, "  %zu. %s\n", rank, label);
+            }
+            nshown++;
+            /* Share of the class's saving, one decimal, in integers. */
+            uint64_t tot = c->savings_bytes > 0 ? (uint64_t)c->savings_bytes
+                                                : 1;
+            char pct[32];
+            fmt_ratio1(pct, sizeof(pct), (uint64_t)st->savable_bytes * 100,
+                       tot);
+            fmt_bytes(n1, sizeof(n1), (uint64_t)st->savable_bytes);
+            sp_buf_printf(b, "     %5s%%  %9s  ", pct, n1);
+            if (st->nframes == 0) {
+                sp_buf_puts(b, "[unsampled]");
+            }
+            for (size_t f = 0; f < st->nframes && f < FRAMES; f++) {
+                uint32_t fi = st->frames[st->nframes - 1 - f];
+                if (f > 0) {
+                    sp_buf_puts(b, " <- ");
+                }
+                if (fi < a->nframes) {
+                    put_frame_short(b, &a->frames[fi]);
+                }
+            }
+            if (st->nframes > FRAMES) {
+                sp_buf_puts(b, " <- ...");
+            }
+            sp_buf_puts(b, "\n");
+        }
+    }
+}
+
 void
 sp_report_text(const struct sp_report *r, uint64_t top, struct sp_buf *b)
 {
@@ -746,4 +881,5 @@ sp_report_text(const struct sp_report *r, uint64_t top, struct sp_buf *b)
         put_plan(b, &r->classes[i], ++rank);
     }
     put_growth(b, r, shown);
+    put_allocations(b, r, shown);
 }

@@ -35,6 +35,8 @@
 #include "pycore_interp.h"      /* PyInterpreterState.gc */
 #include "pycore_runtime.h"     /* _PyRuntime, _Py_AuditHookEntry */
 
+#include "frameobject.h"        /* PyFrameObject (f_back, f_code, f_lasti) */
+
 #include <string.h>             /* memset */
 
 #if PY_VERSION_HEX < 0x030A0000 || PY_VERSION_HEX >= 0x030B0000
@@ -378,6 +380,41 @@ unlink_audit_hook(Py_AuditHookFunction hook)
     }
 }
 
+/* ------------------------------------------------------------------ */
+/* Allocations (allocs.c). */
+
+/* Objects/obmalloc.c via Modules/gcmodule.c PyObject_GC_Del: a GC
+ * object's block starts at its PyGC_Head; other objects are their block. */
+static size_t
+block_offset(PyTypeObject *tp)
+{
+    return PyType_IS_GC(tp) ? sizeof(PyGC_Head) : 0;
+}
+
+/* tstate->frame and f_back (Include/cpython/frameobject.h): frame objects
+ * exist for every running function on this version.  f_lasti is a byte
+ * offset on 3.8/3.9 and an instruction index on 3.10
+ * (Objects/frameobject.c PyFrame_GetLineNumber). */
+static size_t
+frames(struct sp_pyframe *out, size_t max)
+{
+    PyThreadState *ts = _PyThreadState_UncheckedGet();
+    size_t n = 0;
+    for (PyFrameObject *f = ts != NULL ? ts->frame : NULL;
+         f != NULL && n < max; f = f->f_back) {
+        PyCodeObject *co = f->f_code;
+        if (co == NULL) {
+            continue;
+        }
+        out[n].code = (PyObject *)co;
+        out[n].name = co->co_name;
+        out[n].file = co->co_filename;
+        out[n].addr = f->f_lasti * (int)sizeof(_Py_CODEUNIT);
+        n++;
+    }
+    return n;
+}
+
 const struct sp_pyver sp_pyver = {
     .name = "3.10",
     .pool_size = 16384,         /* USE_LARGE_POOLS with the radix tree, obmalloc.c */
@@ -388,4 +425,9 @@ const struct sp_pyver sp_pyver = {
     .type_has_weakref = type_has_weakref,
     .keys_sharing_lost = keys_sharing_lost,
     .unlink_audit_hook = unlink_audit_hook,
+    .counting = SP_COUNT_TP_ALLOC,
+    .block_offset = block_offset,
+    .frames = frames,
+    .tracer_install = NULL,
+    .tracer_installed = NULL,
 };

@@ -44,6 +44,7 @@
 
 #include "pyapi.h"              /* struct sp_pyver, sp_model_cost */
 
+#include "pycore_frame.h"       /* _PyInterpreterFrame */
 #include "pycore_dict.h"        /* struct _dictkeysobject, _dictvalues */
 #include "pycore_gc.h"          /* PyGC_Head, struct _gc_runtime_state */
 #include "pycore_interp.h"      /* PyInterpreterState.gc */
@@ -572,6 +573,47 @@ unlink_audit_hook(Py_AuditHookFunction hook)
     }
 }
 
+/* ------------------------------------------------------------------ */
+/* Allocations (allocs.c). */
+
+/* Include/internal/pycore_object.h _PyType_PreHeaderSize, which
+ * Modules/gcmodule.c PyObject_GC_Del subtracts before PyObject_Free. */
+static size_t
+block_offset(PyTypeObject *tp)
+{
+    return (PyType_IS_GC(tp) ? sizeof(PyGC_Head) : 0)
+           + ((tp->tp_flags & Py_TPFLAGS_PREHEADER) ? (size_t)PREHEADER_SIZE : 0);
+}
+
+/* tstate->cframe->current_frame and ->previous
+ * (Include/internal/pycore_frame.h): the interpreter frames, no frame
+ * objects made.  An incomplete frame has not run its first instruction
+ * (_PyFrame_IsIncomplete) and is left out as Python's tracebacks do. */
+static size_t
+frames(struct sp_pyframe *out, size_t max)
+{
+    PyThreadState *ts = _PyThreadState_UncheckedGet();
+    size_t n = 0;
+    if (ts == NULL || ts->cframe == NULL) {
+        return 0;
+    }
+    for (_PyInterpreterFrame *f = ts->cframe->current_frame;
+         f != NULL && n < max; f = f->previous) {
+        if (f->owner == FRAME_OWNED_BY_CSTACK) {
+            continue;       /* a shim frame of the C stack */
+        }
+        if (f->f_code == NULL || _PyFrame_IsIncomplete(f)) {
+            continue;
+        }
+        out[n].code = (PyObject *)f->f_code;
+        out[n].name = f->f_code->co_qualname;
+        out[n].file = f->f_code->co_filename;
+        out[n].addr = _PyInterpreterFrame_LASTI(f) * (int)sizeof(_Py_CODEUNIT);
+        n++;
+    }
+    return n;
+}
+
 const struct sp_pyver sp_pyver = {
     .name = "3.12",
     .pool_size = 16384,         /* obmalloc.c: USE_LARGE_POOLS (64-bit with
@@ -583,4 +625,9 @@ const struct sp_pyver sp_pyver = {
     .type_has_weakref = type_has_weakref,
     .keys_sharing_lost = keys_sharing_lost,
     .unlink_audit_hook = unlink_audit_hook,
+    .counting = SP_COUNT_TP_ALLOC,
+    .block_offset = block_offset,
+    .frames = frames,
+    .tracer_install = NULL,
+    .tracer_installed = NULL,
 };

@@ -45,6 +45,7 @@
 
 #include "pyapi.h"              /* struct sp_pyver, sp_model_cost */
 
+#include "pycore_frame.h"       /* _PyInterpreterFrame */
 #include "pycore_dict.h"        /* struct _dictkeysobject, _dictvalues */
 #include "pycore_gc.h"          /* PyGC_Head, struct _gc_runtime_state */
 #include "pycore_interp.h"      /* PyInterpreterState.gc */
@@ -572,6 +573,92 @@ unlink_audit_hook(Py_AuditHookFunction hook)
     }
 }
 
+/* ------------------------------------------------------------------ */
+/* Allocations (allocs.c). */
+
+/* Include/internal/pycore_object.h _PyType_PreHeaderSize. */
+static size_t
+block_offset(PyTypeObject *tp)
+{
+    return (PyType_IS_GC(tp) ? sizeof(PyGC_Head) : 0)
+           + ((tp->tp_flags & Py_TPFLAGS_PREHEADER) ? (size_t)PREHEADER_SIZE
+                                                     : 0);
+}
+
+/* tstate->current_frame and ->previous (Include/internal/pycore_frame.h):
+ * f_executable is a code object for Python frames; shim frames of the C
+ * stack and frames that have not started are left out. */
+static size_t
+frames(struct sp_pyframe *out, size_t max)
+{
+    PyThreadState *ts = PyThreadState_GetUnchecked();
+    size_t n = 0;
+    for (_PyInterpreterFrame *f = ts != NULL ? ts->current_frame : NULL;
+         f != NULL && n < max; f = f->previous) {
+        if (f->owner == FRAME_OWNED_BY_CSTACK || f->f_executable == NULL
+            || !PyCode_Check(f->f_executable) || _PyFrame_IsIncomplete(f)) {
+            continue;
+        }
+        PyCodeObject *co = (PyCodeObject *)f->f_executable;
+        out[n].code = (PyObject *)co;
+        out[n].name = co->co_qualname;
+        out[n].file = co->co_filename;
+        out[n].addr = _PyInterpreterFrame_LASTI(f) * (int)sizeof(_Py_CODEUNIT);
+        n++;
+    }
+    return n;
+}
+
+/* PyRefTracer (Include/cpython/object.h, 3.13): one process-wide tracer,
+ * called for every object created (Objects/object.c new_reference) and
+ * before most deallocations (_Py_Dealloc; not those of the eval loop's
+ * own Py_DECREF in 3.13.0, python/cpython gh-130382, so allocs.c counts
+ * frees elsewhere).  tracemalloc sets its own and,
+ * when stopped, sets NULL (Modules/_tracemalloc.c): so the profiler
+ * chains to whatever was there when it installed itself, and allocs.c
+ * checks at every census that it is still in place. */
+static PyRefTracer prev_tracer;
+static void *prev_data;
+
+static int
+tracer(PyObject *op, PyRefTracerEvent event, void *data)
+{
+    (void)data;
+    sp_allocs_event(op, event == PyRefTracer_CREATE);
+    if (prev_tracer != NULL) {
+        return prev_tracer(op, event, prev_data);
+    }
+    return 0;
+}
+
+static bool
+tracer_installed(void)
+{
+    void *d = NULL;
+    return PyRefTracer_GetTracer(&d) == tracer;
+}
+
+/* Installs the tracer at start, chaining to one already there; later
+ * only puts it back where nobody holds the place (tracemalloc.stop() left
+ * NULL): a tracer the program set itself stays the program's. */
+static bool
+tracer_install(void)
+{
+    static bool once;
+    void *d = NULL;
+    PyRefTracer cur = PyRefTracer_GetTracer(&d);
+    if (cur == tracer) {
+        return true;
+    }
+    if (once && cur != NULL) {
+        return false;
+    }
+    once = true;
+    prev_tracer = cur;
+    prev_data = d;
+    return PyRefTracer_SetTracer(tracer, NULL) == 0;
+}
+
 const struct sp_pyver sp_pyver = {
     .name = "3.13",
     .pool_size = 16384,         /* obmalloc.c: USE_LARGE_POOLS (64-bit with
@@ -583,4 +670,9 @@ const struct sp_pyver sp_pyver = {
     .type_has_weakref = type_has_weakref,
     .keys_sharing_lost = keys_sharing_lost,
     .unlink_audit_hook = unlink_audit_hook,
+    .counting = SP_COUNT_REFTRACER,
+    .block_offset = block_offset,
+    .frames = frames,
+    .tracer_install = tracer_install,
+    .tracer_installed = tracer_installed,
 };

@@ -198,27 +198,27 @@ START_TEST(test_unknown_key)
 {
     parse_fails("foo=1", "unknown option 'foo' in SLOTPROF_OPTIONS "
                 "(accepted: output, text, min_instances, top, interval, "
-                "signal, dormant, max_pause)");
+                "signal, dormant, max_pause, allocs, sample_every, native, max_depth)");
     parse_fails("top=1, verbose", "unknown option 'verbose' in "
                 "SLOTPROF_OPTIONS (accepted: output, text, min_instances, "
-                "top, interval, signal, dormant, max_pause)");
+                "top, interval, signal, dormant, max_pause, allocs, sample_every, native, max_depth)");
     parse_fails("=5", "unknown option '' in SLOTPROF_OPTIONS "
                 "(accepted: output, text, min_instances, top, interval, "
-                "signal, dormant, max_pause)");
+                "signal, dormant, max_pause, allocs, sample_every, native, max_depth)");
     /* Keys are case-sensitive and whole. */
     parse_fails("TOP=1", "unknown option 'TOP' in SLOTPROF_OPTIONS "
                 "(accepted: output, text, min_instances, top, interval, "
-                "signal, dormant, max_pause)");
+                "signal, dormant, max_pause, allocs, sample_every, native, max_depth)");
     parse_fails("min instances=1", "unknown option 'min instances' in "
                 "SLOTPROF_OPTIONS (accepted: output, text, min_instances, "
-                "top, interval, signal, dormant, max_pause)");
+                "top, interval, signal, dormant, max_pause, allocs, sample_every, native, max_depth)");
 }
 END_TEST
 
 START_TEST(test_future_keys_rejected_today)
 {
     static const char *const later[] = {"sample=0.1", "rate=10",
-                                        "native=1", "format=html"};
+                                        "format=html"};
     for (size_t i = 0; i < SP_ARRAY_LEN(later); i++) {
         sp_config_defaults(&cfg);
         ck_assert(!sp_config_parse(later[i], &cfg, err, sizeof(err)));
@@ -227,18 +227,49 @@ START_TEST(test_future_keys_rejected_today)
 }
 END_TEST
 
+/* The allocation options (docs/allocations.md): defaults, flags, ranges. */
+START_TEST(test_alloc_options)
+{
+    sp_config_defaults(&cfg);
+    ck_assert(cfg.allocs);
+    ck_assert_uint_eq(cfg.sample_every, 1024);
+    ck_assert(!cfg.native);
+    ck_assert_uint_eq(cfg.max_depth, 64);
+    ck_assert(sp_config_parse("allocs=off,sample_every=0,native,max_depth=1",
+                              &cfg, err, sizeof(err)));
+    ck_assert(!cfg.allocs);
+    ck_assert_uint_eq(cfg.sample_every, 0);
+    ck_assert(cfg.native);
+    ck_assert_uint_eq(cfg.max_depth, 1);
+    ck_assert(sp_config_parse("max_depth=256,sample_every=1", &cfg, err,
+                              sizeof(err)));
+    ck_assert_uint_eq(cfg.max_depth, 256);
+    ck_assert_uint_eq(cfg.sample_every, 1);
+    sp_config_defaults(&cfg);
+    ck_assert(!sp_config_parse("max_depth=0", &cfg, err, sizeof(err)));
+    ck_assert_str_eq(err, "option max_depth: '0' is out of range "
+                          "(accepted: 1 to 256)");
+    ck_assert(!sp_config_parse("max_depth=257", &cfg, err, sizeof(err)));
+    ck_assert(!sp_config_parse("native=maybe", &cfg, err, sizeof(err)));
+    ck_assert_str_eq(err, "option native: 'maybe' is not accepted "
+                          "(accepted: native alone, or "
+                          "native=yes/no/1/0/true/false/on/off)");
+    ck_assert(!sp_config_parse("sample_every=-1", &cfg, err, sizeof(err)));
+}
+END_TEST
+
 START_TEST(test_unknown_key_quoted_safely)
 {
     /* Long keys are cut, control bytes shown as '?'. */
     parse_fails("a\nb=1", "unknown option 'a?b' in SLOTPROF_OPTIONS "
                 "(accepted: output, text, min_instances, top, interval, "
-                "signal, dormant, max_pause)");
+                "signal, dormant, max_pause, allocs, sample_every, native, max_depth)");
     char s[200], want[300];
     memset(s, 'k', 100);
     strcpy(s + 100, "=1");
     snprintf(want, sizeof(want), "unknown option '%.64s...' in "
              "SLOTPROF_OPTIONS (accepted: output, text, min_instances, "
-             "top, interval, signal, dormant, max_pause)", s);
+             "top, interval, signal, dormant, max_pause, allocs, sample_every, native, max_depth)", s);
     parse_fails(s, want);
 }
 END_TEST
@@ -603,6 +634,7 @@ config_suite(void)
     tcase_set_timeout(tc, 10);
     tcase_add_test(tc, test_unknown_key);
     tcase_add_test(tc, test_future_keys_rejected_today);
+    tcase_add_test(tc, test_alloc_options);
     tcase_add_test(tc, test_unknown_key_quoted_safely);
     tcase_add_test(tc, test_missing_value);
     tcase_add_test(tc, test_bad_numbers);

@@ -467,7 +467,9 @@ START_TEST(test_json_sample)
         "      ]\n"
         "    }\n"
         "  ],\n"
-        "  \"series\": null\n"
+        "  \"slotted_classes\": [],\n"
+        "  \"series\": null,\n"
+        "  \"allocations\": null\n"
         "}\n");
     sp_report_free(r);
 }
@@ -509,7 +511,9 @@ START_TEST(test_json_empty)
         "  \"peak\": null,\n"
         "  \"total_savings_bytes\": 0,\n"
         "  \"classes\": [],\n"
-        "  \"series\": null\n"
+        "  \"slotted_classes\": [],\n"
+        "  \"series\": null,\n"
+        "  \"allocations\": null\n"
         "}\n");
     sp_report_free(r);
 }
@@ -1107,6 +1111,7 @@ START_TEST(test_json_session)
         "  \"total_savings_bytes\": 7000,\n";
     ck_assert_msg(strstr(b.data, want_head) != NULL, "%s", b.data);
     const char *want_tail =
+        "  \"slotted_classes\": [],\n"
         "  \"series\": {\n"
         "    \"at_seconds\": [0.500000, 1.500000],\n"
         "    \"trigger\": [\"gc\", \"signal\"],\n"
@@ -1118,7 +1123,8 @@ START_TEST(test_json_session)
         "      {\"module\": \"m\", \"qualname\": \"C0\", \"instances\": "
             "[100, 500], \"savings_bytes\": [1000, 5000]}\n"
         "    ]\n"
-        "  }\n"
+        "  },\n"
+        "  \"allocations\": null\n"
         "}\n";
     size_t nt = strlen(want_tail);
     ck_assert(b.len >= nt);
