@@ -40,6 +40,7 @@ import tempfile
 import threading
 import time
 
+import allocs
 import sampling
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -1221,6 +1222,9 @@ def main():
         # Sampling sessions (tests/integration/sampling.py): modes,
         # snapshots, processes, the control module, hostile programs.
         for tname, fn in sampling.jobs(it, want, args.keep):
+            plan.append((it, fn))
+        # Allocation counts and sites (tests/integration/allocs.py).
+        for tname, fn in allocs.jobs(it, want, args.keep):
             plan.append((it, fn))
 
     def guarded(fn):
