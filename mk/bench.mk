@@ -16,7 +16,7 @@ BENCH_INTERPRETERS ?= /usr/bin/python3.11 \
   $(PYENV_ROOT)/versions/3.12.1/bin/python3 \
   $(PYENV_ROOT)/versions/3.13.0/bin/python3
 BENCH_REPEAT ?= 5
-BENCH_MODES ?= default dormant interval
+BENCH_MODES ?= default dormant interval counting sites
 BENCH_WORKLOADS ?= pyflakes docutils objchurn
 BENCH_CENSUS_MILLIONS ?= 1.5
 BENCH_CENSUS_REPEAT ?= 3
