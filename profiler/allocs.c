@@ -1199,21 +1199,74 @@ fill(struct sp_report *r, bool census)
     uint64_t *w = sp_calloc(nsites + 1, sizeof(*w));
     uint64_t *share = sp_calloc(nsites + 1, sizeof(*share));
     size_t *idx = sp_calloc(nsites + 1, sizeof(*idx));
-    if (a.sites == NULL || w == NULL || share == NULL || idx == NULL) {
+    /* The sites of each group together (a counting sort), and for a
+     * report written after its census the split it holds, by site: both
+     * linear in the sites, whatever their number. */
+    size_t *start = sp_calloc(ng + 1, sizeof(*start));
+    uint32_t *order = sp_calloc(nsites + 1, sizeof(*order));
+    uint32_t *old_of = sp_calloc(nsites + 1, sizeof(*old_of));
+    uint32_t *old_rem = sp_calloc(ng + 1, sizeof(*old_rem));
+    if (a.sites == NULL || w == NULL || share == NULL || idx == NULL
+        || start == NULL || order == NULL || old_of == NULL
+        || old_rem == NULL) {
         sp_free(w);
         sp_free(share);
         sp_free(idx);
         sp_free(rank);
+        sp_free(start);
+        sp_free(order);
+        sp_free(old_of);
+        sp_free(old_rem);
         goto done;
+    }
+    for (size_t s = 0; s < nsites; s++) {
+        uint32_t k = rec_group[sites[s].rec];
+        if (k != UINT32_MAX) {
+            start[k + 1]++;
+        }
+    }
+    for (size_t k = 0; k < ng; k++) {
+        start[k + 1] += start[k];
+    }
+    /* Each group's sites in index order: old_rem serves as the cursor
+     * (it is set below). */
+    for (size_t k = 0; k < ng; k++) {
+        old_rem[k] = (uint32_t)start[k];
+    }
+    for (size_t s = 0; s < nsites; s++) {
+        uint32_t k = rec_group[sites[s].rec];
+        if (k != UINT32_MAX) {
+            order[old_rem[k]++] = (uint32_t)s;
+        }
+    }
+    for (size_t s = 0; s < nsites; s++) {
+        old_of[s] = UINT32_MAX;
+    }
+    for (size_t k = 0; k < ng; k++) {
+        old_rem[k] = UINT32_MAX;
+    }
+    for (size_t q = 0; !census && q < old.nsites; q++) {
+        uint64_t low = old.sites[q].id & 0xffffffffu;
+        if (low < nsites) {
+            old_of[low] = (uint32_t)q;
+        }
+        else if (low == UINT32_MAX && old.sites[q].module != NULL
+                 && old.sites[q].qualname != NULL) {
+            char key[1024];
+            int64_t v;
+            snprintf(key, sizeof(key), "%s\x1f%s", old.sites[q].module,
+                     old.sites[q].qualname);
+            if (sp_strmap_get(&gi, 0, key, &v)) {
+                old_rem[v] = (uint32_t)q;
+            }
+        }
     }
     for (size_t k = 0; k < ng; k++) {
         struct group *gr = &g[k];
-        size_t first = a.nsites, m = 0;
+        size_t m = 0;
         uint64_t wsum = 0, asum = 0;
-        for (size_t s = 0; s < nsites; s++) {
-            if (rec_group[sites[s].rec] != k) {
-                continue;
-            }
+        for (size_t oi = start[k]; oi < start[k + 1]; oi++) {
+            size_t s = order[oi];
             struct sp_site *o = &a.sites[a.nsites++];
             o->module = sp_strdup(gr->module);
             o->qualname = sp_strdup(gr->qualname);
@@ -1224,6 +1277,10 @@ fill(struct sp_report *r, bool census)
                 sp_free(share);
                 sp_free(idx);
                 sp_free(rank);
+                sp_free(start);
+                sp_free(order);
+                sp_free(old_of);
+                sp_free(old_rem);
                 goto done;
             }
             memcpy(o->frames, sites[s].frames,
@@ -1299,22 +1356,15 @@ fill(struct sp_report *r, bool census)
             /* Keep the split of the census this report shows. */
             for (size_t j = 0; j < m; j++) {
                 struct sp_site *o = &a.sites[idx[j]];
-                for (size_t q = 0; q < old.nsites; q++) {
-                    if ((old.sites[q].id & 0xffffffffu)
-                        == (o->id & 0xffffffffu)) {
-                        o->instances = old.sites[q].instances;
-                        o->savable_bytes = old.sites[q].savable_bytes;
-                        break;
-                    }
+                uint32_t q = old_of[o->id & 0xffffffffu];
+                if (q != UINT32_MAX) {
+                    o->instances = old.sites[q].instances;
+                    o->savable_bytes = old.sites[q].savable_bytes;
                 }
             }
-            for (size_t q = 0; q < old.nsites; q++) {
-                if ((old.sites[q].id & 0xffffffffu) == UINT32_MAX
-                    && strcmp(old.sites[q].module, gr->module) == 0
-                    && strcmp(old.sites[q].qualname, gr->qualname) == 0) {
-                    unexplained = old.sites[q].instances;
-                    rem_sav = old.sites[q].savable_bytes;
-                }
+            if (old_rem[k] != UINT32_MAX) {
+                unexplained = old.sites[old_rem[k]].instances;
+                rem_sav = old.sites[old_rem[k]].savable_bytes;
             }
         }
         if (unexplained > 0 || rem_sav != 0 || rem_alloc > 0) {
@@ -1332,15 +1382,22 @@ fill(struct sp_report *r, bool census)
                 sp_free(share);
                 sp_free(idx);
                 sp_free(rank);
+                sp_free(start);
+                sp_free(order);
+                sp_free(old_of);
+                sp_free(old_rem);
                 goto done;
             }
         }
-        (void)first;
     }
     sp_free(w);
     sp_free(share);
     sp_free(idx);
     sp_free(rank);
+    sp_free(start);
+    sp_free(order);
+    sp_free(old_of);
+    sp_free(old_rem);
     qsort(a.sites, a.nsites, sizeof(*a.sites), cmp_site_out);
     a.frees_exact = frees_exact;
     ok = true;
