@@ -892,10 +892,14 @@ sp_allocs_start(const struct sp_config *cfg)
     hook.realloc = hook_realloc;
     started = true;
     if (sp_pyver.counting == SP_COUNT_REFTRACER) {
-        if (!sp_pyver.tracer_install()) {
+        bool foreign = false;
+        if (!sp_pyver.tracer_install(&foreign)) {
             started = false;
-            sp_log("cannot install the reference tracer; no allocation "
-                   "counts");
+            sp_log(foreign ? "another reference tracer (PyRefTracer) is "
+                             "installed; allocation counting is off, so "
+                             "as not to replace it"
+                           : "cannot install the reference tracer; no "
+                             "allocation counts");
             return false;
         }
         PyMem_SetAllocator(PYMEM_DOMAIN_OBJ, &hook);
@@ -926,8 +930,9 @@ check_frees(void)
     }
     if (sp_pyver.counting == SP_COUNT_REFTRACER
         && !sp_pyver.tracer_installed()) {
+        bool foreign;
         frees_exact = false;        /* creations were missed */
-        (void)sp_pyver.tracer_install();
+        (void)sp_pyver.tracer_install(&foreign);
     }
     canary = PyObject_Malloc(1);
     if (canary == NULL) {

@@ -197,10 +197,12 @@ struct sp_pyver {
      * Returns how many were written. */
     size_t (*frames)(struct sp_pyframe *out, size_t max);
 
-    /* SP_COUNT_REFTRACER: make the profiler's tracer the PyRefTracer
-     * (chaining to the one installed now); true when it is (again) in
-     * place.  installed(): whether it still is. */
-    bool (*tracer_install)(void);
+    /* SP_COUNT_REFTRACER: make the profiler's tracer the PyRefTracer,
+     * chaining to tracemalloc's if that is installed; true when it is
+     * (again) in place.  Never replaces another tool's tracer: false with
+     * *foreign set when one was there at the first call.  installed():
+     * whether ours still is. */
+    bool (*tracer_install)(bool *foreign);
     bool (*tracer_installed)(void);
 };
 

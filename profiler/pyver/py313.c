@@ -638,20 +638,46 @@ tracer_installed(void)
     return PyRefTracer_GetTracer(&d) == tracer;
 }
 
-/* Installs the tracer at start, chaining to one already there; later
- * only puts it back where nobody holds the place (tracemalloc.stop() left
- * NULL): a tracer the program set itself stays the program's. */
+/* Is tracemalloc tracing?  Its tracer (_PyTraceMalloc_TraceRef, data
+ * NULL) is a local symbol, so it is recognized by its owner's state.
+ * Called once, at activation, only when some tracer is installed. */
 static bool
-tracer_install(void)
+tracemalloc_tracing(void)
+{
+    PyObject *mod = PyImport_ImportModule("_tracemalloc");
+    PyObject *res = NULL;
+    bool on = false;
+    if (mod != NULL) {
+        res = PyObject_CallMethod(mod, "is_tracing", NULL);
+    }
+    on = res == Py_True;
+    Py_XDECREF(res);
+    Py_XDECREF(mod);
+    PyErr_Clear();
+    return on;
+}
+
+/* Installs the tracer.  At start a tracer already there is chained to
+ * only if it is tracemalloc's (PYTHONTRACEMALLOC=1), which never looks at
+ * what PyRefTracer_GetTracer() returns; any other stays in place, alone,
+ * and *foreign says so: replacing it would be visible to its owner.
+ * Later the tracer is only put back where nobody holds the place
+ * (tracemalloc.stop() leaves NULL). */
+static bool
+tracer_install(bool *foreign)
 {
     static bool once;
     void *d = NULL;
     PyRefTracer cur = PyRefTracer_GetTracer(&d);
+    *foreign = false;
     if (cur == tracer) {
         return true;
     }
-    if (once && cur != NULL) {
-        return false;
+    if (cur != NULL) {
+        if (once || d != NULL || !tracemalloc_tracing()) {
+            *foreign = !once;
+            return false;
+        }
     }
     once = true;
     prev_tracer = cur;

@@ -1140,11 +1140,17 @@ def t_reftracer(ctx):
     extra = {"PYTHONPATH": ctx.program("reftracer_site")}
     plain, prof = run_both(ctx, argv, "interval=50ms,text=none,output="
                            + out, extra=extra)
-    same_host(ctx, plain, prof)
+    same_host(ctx, plain, prof, slotprof_ok=True)
     m = ctx.m
     m.eq("the program's own check", b"2000 objects; tracer still abs: "
          b"True, data True\n", prof.out)
+    # Allocation counting needs the tracer slot: it stands aside, says so
+    # once, and the report has no allocation data.
+    m.eq("slotprof: lines", ["slotprof: another reference tracer "
+         "(PyRefTracer) is installed; allocation counting is off, so as "
+         "not to replace it"], slotprof_lines(prof.err))
     r = load(out)
+    m.eq("allocations", None, r.get("allocations", "missing"))
     check_report(ctx, r, "exit report", kind="exit", pid=prof.pid)
     # At least one periodic census ran beside the tracer (a slow census
     # under tracing spaces the next ones out: 5% duty cycle).
