@@ -81,8 +81,6 @@ struct pmap {
 };
 
 static struct pmap types;   /* PyTypeObject * -> rec */
-static struct pmap insts;   /* instance block (3.8-3.12) or object (3.13)
-                               -> rec, site */
 
 static inline size_t
 pmap_hash(uintptr_t k, size_t cap)
@@ -312,10 +310,15 @@ rec_of(PyTypeObject *tp)
 }
 
 /* A new class at an address a dead one had: a new record. */
+static PyTypeObject *last_tp;
+
 static void
 rec_forget(PyTypeObject *tp)
 {
     struct pmap_slot *s = pmap_find(&types, (uintptr_t)tp);
+    if (tp == last_tp) {
+        last_tp = NULL;
+    }
     if (s != NULL) {
         pmap_remove(&types, s);
     }
@@ -676,11 +679,167 @@ take_stack(uint32_t ri)
 
 /* ------------------------------------------------------------ counting */
 
+/* The live counted instances, by the address of their memory block: per
+ * 4 KiB page that holds any, the record index + 1 of the instance whose
+ * block starts at each aligned slot of the page (0: none).  Blocks start
+ * at multiples of the allocator's alignment (8 bytes on 3.8/3.9, whose
+ * pymalloc aligns to 8; 16 after and in glibc), so one slot holds at most
+ * one block start and a free is one page lookup and one load.
+ *
+ * Why pages and not a hash of every instance: instances of a class fill
+ * pymalloc pools of their size class, so consecutive allocations and
+ * frees touch the same page entry, and the free hook's lookup for the
+ * many frees that are not instances stops at a small, cache-resident map
+ * of pages.  Memory: 2 bytes per slot of a page that holds instances,
+ * 1/8 of it (1/4 on 3.8/3.9), against 32 to 64 bytes per instance for a
+ * hash table of pointers, which also thrashed the caches (make bench,
+ * docs/performance.md). */
+#define PAGE_SHIFT 12
+struct page {
+    uint16_t *cls;          /* slots, record index + 1 */
+    uint32_t n;             /* slots in use */
+};
+static struct page *pages;
+static size_t npages, pages_cap;
+static uint32_t free_page = UINT32_MAX;    /* a free entry of pages[],
+                                              chained through .n */
+static struct pmap page_map;    /* page number -> pages[] index */
+static unsigned slot_shift = 4;
+static uintptr_t last_pageno;   /* one-entry cache of page_map */
+static uint32_t last_page = UINT32_MAX;
+
+/* Sampled live instances: block -> site + 1 (b), record (a). */
+static struct pmap sampled;
+
+/* A filter in front of page_map: one bit per page number modulo 2^20
+ * (128 KiB, mostly in cache), set when a page gets slots, so a free of a
+ * block in a page that never held an instance costs one load.  Bits are
+ * not cleared (a stale bit only costs a lookup in page_map). */
+#define PAGE_BITS (1u << 20)
+static uint8_t page_bits[PAGE_BITS / 8];
+
+static inline bool
+page_bit(uintptr_t pageno)
+{
+    uint32_t b = (uint32_t)pageno & (PAGE_BITS - 1);
+    return (page_bits[b >> 3] >> (b & 7)) & 1;
+}
+
+static inline uint32_t
+page_index(uintptr_t pageno)
+{
+    if (pageno == last_pageno && last_page != UINT32_MAX) {
+        return last_page;
+    }
+    if (!page_bit(pageno)) {
+        return UINT32_MAX;
+    }
+    struct pmap_slot *ps = pmap_find(&page_map, pageno);
+    if (ps == NULL) {
+        return UINT32_MAX;
+    }
+    last_pageno = pageno;
+    last_page = ps->a;
+    return ps->a;
+}
+
+/* Mark block as an instance of record ri.  False when out of memory or
+ * when ri does not fit a slot. */
+static bool
+slot_set(uintptr_t block, uint32_t ri)
+{
+    uintptr_t pageno = block >> PAGE_SHIFT;
+    uint32_t pi = page_index(pageno);
+    if (ri >= UINT16_MAX) {
+        return false;
+    }
+    if (pi == UINT32_MAX) {
+        size_t nslots = (size_t)1 << (PAGE_SHIFT - slot_shift);
+        uint16_t *cls = sp_calloc(nslots, sizeof(*cls));
+        if (cls == NULL) {
+            return false;
+        }
+        if (free_page != UINT32_MAX) {
+            pi = free_page;
+            free_page = pages[pi].n;
+        }
+        else {
+            if (npages == pages_cap) {
+                size_t cap = pages_cap ? pages_cap * 2 : 256;
+                struct page *np = sp_realloc(pages, cap * sizeof(*np));
+                if (np == NULL) {
+                    sp_free(cls);
+                    return false;
+                }
+                pages = np;
+                pages_cap = cap;
+            }
+            pi = (uint32_t)npages++;
+        }
+        if (!pmap_put(&page_map, pageno, pi, 0)) {
+            pages[pi].n = free_page;
+            free_page = pi;
+            sp_free(cls);
+            return false;
+        }
+        pages[pi].cls = cls;
+        pages[pi].n = 0;
+        {
+            uint32_t b = (uint32_t)pageno & (PAGE_BITS - 1);
+            page_bits[b >> 3] |= (uint8_t)(1u << (b & 7));
+        }
+        last_pageno = pageno;
+        last_page = pi;
+    }
+    uint16_t *c = &pages[pi].cls[(block & ((1u << PAGE_SHIFT) - 1))
+                                 >> slot_shift];
+    if (*c == 0) {
+        pages[pi].n++;
+    }
+    *c = (uint16_t)(ri + 1);
+    return true;
+}
+
+/* The record + 1 of the instance whose block is `block`, cleared; 0 if
+ * it is not a counted instance. */
+static inline uint32_t
+slot_take(uintptr_t block)
+{
+    uint32_t pi = page_index(block >> PAGE_SHIFT);
+    if (pi == UINT32_MAX) {
+        return 0;
+    }
+    struct page *pg = &pages[pi];
+    uint16_t *c = &pg->cls[(block & ((1u << PAGE_SHIFT) - 1)) >> slot_shift];
+    uint32_t ri1 = *c;
+    if (ri1 == 0) {
+        return 0;
+    }
+    *c = 0;
+    if (--pg->n == 0) {
+        /* The page holds no instance any more: give its slots back. */
+        struct pmap_slot *ps = pmap_find(&page_map, block >> PAGE_SHIFT);
+        if (ps != NULL) {
+            pmap_remove(&page_map, ps);
+        }
+        sp_free(pg->cls);
+        pg->cls = NULL;
+        pg->n = free_page;
+        free_page = pi;
+        last_page = UINT32_MAX;
+    }
+    return ri1;
+}
+
 static inline void
-count_alloc(uint32_t ri, uintptr_t key, bool track_all)
+count_alloc(uint32_t ri, uintptr_t block)
 {
     struct rec *r = &recs[ri];
-    uint32_t site = 0;
+    if (!slot_set(block, ri)) {
+        /* Out of memory: this instance's free would not be seen. */
+        frees_exact = false;
+        return;
+    }
     r->allocated++;
     uint64_t live = r->allocated - r->freed;
     if (live > r->peak) {
@@ -689,8 +848,7 @@ count_alloc(uint32_t ri, uintptr_t key, bool track_all)
     if (sample_every != 0 && --countdown == 0) {
         countdown = next_gap();
         uint32_t s = take_stack(ri);
-        if (s != UINT32_MAX) {
-            site = s + 1;
+        if (s != UINT32_MAX && pmap_put(&sampled, block, ri, s + 1)) {
             sites[s].samples++;
             sites[s].live++;
             r->samples++;
@@ -698,29 +856,43 @@ count_alloc(uint32_t ri, uintptr_t key, bool track_all)
             total_samples++;
         }
     }
-    if ((track_all || site != 0) && !pmap_put(&insts, key, ri, site)) {
-        /* Out of memory: this instance's free will not be seen. */
-        frees_exact = false;
-        if (site != 0) {
-            sites[site - 1].live--;
+}
+
+static inline void
+count_free(uint32_t ri, uintptr_t block)
+{
+    struct rec *r = &recs[ri];
+    r->freed++;
+    if (r->live_samples != 0) {
+        struct pmap_slot *s = pmap_find(&sampled, block);
+        if (s != NULL) {
+            sites[s->b - 1].live--;
             r->live_samples--;
+            pmap_remove(&sampled, s);
         }
     }
 }
 
-static inline void
-count_free(struct pmap_slot *s)
-{
-    struct rec *r = &recs[s->a];
-    r->freed++;
-    if (s->b != 0) {
-        sites[s->b - 1].live--;
-        r->live_samples--;
-    }
-    pmap_remove(&insts, s);
-}
+/* ---- 3.8-3.12: tp_alloc; every version: the object free hook ---- */
 
-/* ---- 3.8-3.12: tp_alloc and the object free hook ---- */
+/* One-entry cache of rec_of(): instances of one class come in runs
+ * (last_tp is declared with rec_forget, which clears it). */
+static uint32_t last_ri = UINT32_MAX;
+
+static inline uint32_t
+rec_of_cached(PyTypeObject *tp)
+{
+    if (tp == last_tp && last_ri != UINT32_MAX) {
+        return last_ri;
+    }
+    uint32_t ri = rec_of(tp);
+    if (ri != UINT32_MAX) {
+        rec_name(&recs[ri], tp);
+        last_tp = tp;
+        last_ri = ri;
+    }
+    return ri;
+}
 
 static PyObject *
 counting_tp_alloc(PyTypeObject *tp, Py_ssize_t nitems)
@@ -729,13 +901,12 @@ counting_tp_alloc(PyTypeObject *tp, Py_ssize_t nitems)
     if (op == NULL || !started) {
         return op;
     }
-    uint32_t ri = rec_of(tp);
+    uint32_t ri = rec_of_cached(tp);
     if (ri == UINT32_MAX) {
         frees_exact = false;
         return op;
     }
-    rec_name(&recs[ri], tp);
-    count_alloc(ri, (uintptr_t)op - sp_pyver.block_offset(tp), true);
+    count_alloc(ri, (uintptr_t)op - sp_pyver.block_offset(tp));
     return op;
 }
 
@@ -743,14 +914,14 @@ static void
 hook_free(void *ctx, void *p)
 {
     (void)ctx;
-    if (p != NULL) {
-        struct pmap_slot *s = pmap_find(&insts, (uintptr_t)p);
-        if (s != NULL) {
-            count_free(s);
+    if (p != NULL && npages != 0) {
+        uint32_t ri1 = slot_take((uintptr_t)p);
+        if (ri1 != 0) {
+            count_free(ri1 - 1, (uintptr_t)p);
         }
-        else if (p == canary) {
-            canary_seen = true;
-        }
+    }
+    if (p != NULL && p == canary) {
+        canary_seen = true;
     }
     obj_orig.free(obj_orig.ctx, p);
 }
@@ -761,13 +932,20 @@ static void *
 hook_realloc(void *ctx, void *p, size_t n)
 {
     (void)ctx;
-    struct pmap_slot *s = p != NULL ? pmap_find(&insts, (uintptr_t)p) : NULL;
+    uint32_t ri1 = p != NULL && npages != 0 ? slot_take((uintptr_t)p) : 0;
     void *q = obj_orig.realloc(obj_orig.ctx, p, n);
-    if (s != NULL && q != NULL && q != p) {
-        uint32_t a = s->a, b = s->b;
-        pmap_remove(&insts, s);
-        if (!pmap_put(&insts, (uintptr_t)q, a, b)) {
+    if (ri1 != 0) {
+        uintptr_t from = q != NULL ? (uintptr_t)q : (uintptr_t)p;
+        struct pmap_slot *s = recs[ri1 - 1].live_samples != 0
+                                  ? pmap_find(&sampled, (uintptr_t)p)
+                                  : NULL;
+        if (!slot_set(from, ri1 - 1)) {
             frees_exact = false;
+        }
+        if (s != NULL && from != (uintptr_t)p) {
+            uint32_t a = s->a, b = s->b;
+            pmap_remove(&sampled, s);
+            (void)pmap_put(&sampled, from, a, b);
         }
     }
     return q;
@@ -848,13 +1026,12 @@ sp_allocs_event(PyObject *op, bool created)
     if (!(tp->tp_flags & Py_TPFLAGS_HEAPTYPE)) {
         return;
     }
-    uint32_t ri = rec_of(tp);
+    uint32_t ri = rec_of_cached(tp);
     if (ri == UINT32_MAX) {
         frees_exact = false;
         return;
     }
-    rec_name(&recs[ri], tp);
-    count_alloc(ri, (uintptr_t)op - sp_pyver.block_offset(tp), true);
+    count_alloc(ri, (uintptr_t)op - sp_pyver.block_offset(tp));
 }
 
 /* ------------------------------------------------------------ life */
@@ -880,6 +1057,8 @@ sp_allocs_start(const struct sp_config *cfg)
         rng_state = 1;
     }
     countdown = next_gap();
+    /* pymalloc's ALIGNMENT: 8 with 4 KiB pools (3.8/3.9), 16 after. */
+    slot_shift = sp_pyver.pool_size == 4096 ? 3 : 4;
     sp_strmap_init(&frame_index);
     if (want_native) {
         native_init();
