@@ -15,7 +15,10 @@
 #   make unit-pyver PYTHON=...              the backend's exact costs for
 #                                           that interpreter (in make check)
 #   make demo                               build, run the bundled example
-#                                           under the library, print the report
+#                                           under the library, print the report,
+#                                           render it as HTML and folded stacks
+#   make tools                              the slotprof command (tools/):
+#                                           run, report, diff, merge
 #   make help                               everything else
 #
 # The library does not link libpython: every Python symbol is a weak
@@ -183,18 +186,26 @@ check:
 	  $(MAKE) --no-print-directory -s unit-pyver PYTHON=$$p SANITIZE=$(SANITIZE) || fail=1; \
 	done; sh tests/check-symbols.sh $$libs && exit $$fail
 	/usr/bin/python3 tests/integration/run.py $(INTERPRETERS)
+	@$(MAKE) --no-print-directory check-tools
 	@$(if $(SANITIZE),,SLOTPROF_IT_NOBUILD=1 $(MAKE) --no-print-directory check-cpython-quick)
 
 # ---------------------------------------------------------------- demo
 DEMO_JSON := $(abspath build/demo-report.json)
+DEMO_HTML := $(abspath build/demo-report.html)
+DEMO_FOLDED := $(abspath build/demo-report.folded)
 demo:
 	@sh tools/install-deps.sh
 	@$(MAKE) --no-print-directory -s lib PYTHON=$(PYTHON)
 	@echo "== running examples/shop.py under $(abspath $(LIB))" >&2
+	@$(MAKE) --no-print-directory -s tools
 	@LD_PRELOAD=$(abspath $(LIB)) \
-	  SLOTPROF_OPTIONS="output=$(DEMO_JSON),text=stderr,top=10" \
+	  SLOTPROF_OPTIONS="output=$(DEMO_JSON),text=stderr,top=10,sample_every=128" \
 	  $(PYTHON) examples/shop.py
+	@$(TOOLS_BIN) report $(DEMO_JSON) --format html -o $(DEMO_HTML)
+	@$(TOOLS_BIN) report $(DEMO_JSON) --format folded -o $(DEMO_FOLDED)
 	@echo "== JSON report: $(DEMO_JSON)" >&2
+	@echo "== HTML report with flamegraphs: $(DEMO_HTML)" >&2
+	@echo "== folded stacks (flamegraph.pl, speedscope): $(DEMO_FOLDED)" >&2
 
 
 # Benchmarks, the CPython harmlessness suite, sanitizers and fuzzing: one
@@ -203,13 +214,19 @@ include $(sort $(wildcard mk/*.mk))
 
 # ---------------------------------------------------------------- install
 LIBDIR := $(PREFIX)/lib/slotprof/cpython-$(PYVERSION)
-install: lib
-	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PREFIX)/include
+# `slotprof run` finds $(PREFIX)/lib/slotprof/cpython-X.Y.Z/ from
+# $(PREFIX)/bin/slotprof (docs/slotprof.1, FILES).
+install: lib tools
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PREFIX)/include \
+	  $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 0755 $(LIB) $(DESTDIR)$(LIBDIR)/libslotprof.so
+	install -m 0755 $(TOOLS_BIN) $(DESTDIR)$(PREFIX)/bin/slotprof
+	install -m 0644 docs/slotprof.1 $(DESTDIR)$(PREFIX)/share/man/man1/slotprof.1
 	install -m 0644 include/slotprof.h $(DESTDIR)$(PREFIX)/include/slotprof.h
 
 uninstall:
-	rm -f $(DESTDIR)$(LIBDIR)/libslotprof.so $(DESTDIR)$(PREFIX)/include/slotprof.h
+	rm -f $(DESTDIR)$(LIBDIR)/libslotprof.so $(DESTDIR)$(PREFIX)/include/slotprof.h \
+	  $(DESTDIR)$(PREFIX)/bin/slotprof $(DESTDIR)$(PREFIX)/share/man/man1/slotprof.1
 	-rmdir $(DESTDIR)$(LIBDIR) 2>/dev/null
 
 clean:
@@ -232,3 +249,4 @@ help:
 	@echo "Variables: PYTHON=$(PYTHON) INTERPRETERS=... SANITIZE=address|undefined PREFIX=$(PREFIX) DESTDIR="
 	@echo "Targets: all lib-path check unit unit-pyver integration demo bench install uninstall clean lint format help"
 	@echo "         check-valgrind fuzz fuzz-quick fuzz-regress check-cpython check-cpython-quick"
+	@echo "         tools check-tools check-tools-html (the slotprof command: docs/slotprof.1)"

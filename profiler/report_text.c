@@ -522,9 +522,12 @@ put_session(struct sp_buf *b, const struct sp_report *r)
 {
     const struct sp_session_info *ss = &r->session;
     bool snapshot = ss->kind != NULL && strcmp(ss->kind, "snapshot") == 0;
+    bool merged = ss->kind != NULL && strcmp(ss->kind, "merged") == 0;
 
-    if (ss->session[0] != '\0' || snapshot) {
-        sp_buf_puts(b, snapshot ? "snapshot" : "exit report");
+    if (ss->session[0] != '\0' || snapshot || merged) {
+        sp_buf_puts(b, snapshot ? "snapshot"
+                       : merged ? "merged report (slotprof merge)"
+                                : "exit report");
         if (ss->snapshot != 0) {
             sp_buf_printf(b, " %" PRIu64, ss->snapshot);
         }
@@ -640,6 +643,7 @@ put_header(struct sp_buf *b, const struct sp_report *r)
         {"signal", "snapshot on signal"},
         {"api", "snapshot by slotprof.snapshot()"},
         {"_exit", "at _exit()"},
+        {"merged", "merged from several processes"},
     };
     const char *t = r->chosen.trigger != NULL ? r->chosen.trigger : "?";
     for (size_t i = 0; i < SP_ARRAY_LEN(triggers); i++) {

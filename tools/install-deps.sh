@@ -3,13 +3,19 @@
 # Runs apt-get only as root on a Debian-like system; otherwise it names
 # what is missing and leaves the rest to the user.  Used by `make demo`
 # and `.ci/run`.
-# Build: the compiler, Check, jemalloc, libunwind, Debian's CPython headers.
+# Build: the compiler, Check, jemalloc, libunwind, Debian's CPython headers;
+# for the slotprof command, protobuf-c and zlib (pprof output) and xxd
+# (the HTML report's assets).
 # Tests and benchmarks (make check, make bench): Debian's CPython test
 # suite (the harmlessness suite runs it under the library), clang's
-# libFuzzer and sanitizer runtimes, valgrind, and the benchmark workloads.
+# libFuzzer and sanitizer runtimes, valgrind, the benchmark workloads; Go's
+# pprof, headless Chromium with Selenium, and man-db, which check the
+# command's pprof, HTML and man page outputs with the real readers.
 PKGS="gcc make binutils pkg-config check libjemalloc-dev libunwind-dev python3-dev
+  protobuf-c-compiler libprotobuf-c-dev zlib1g-dev xxd
   libpython3.11-testsuite clang libclang-rt-14-dev valgrind
-  python3-pyflakes python3-docutils"
+  python3-pyflakes python3-docutils
+  golang-go chromium chromium-driver python3-selenium man-db"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
