@@ -1174,6 +1174,172 @@ START_TEST(test_text_session)
 }
 END_TEST
 
+/* ---------------------------------------------------------- allocations */
+
+/* sample_report() with allocation data: two classes counted, three
+ * frames (one native), a site per class and an [unsampled] remainder. */
+static struct sp_report *
+alloc_report(void)
+{
+    struct sp_report *r = sample_report();
+    struct sp_allocs *a = &r->allocs;
+
+    a->present = true;
+    a->counting = "tp_alloc";
+    a->frees_exact = true;
+    a->sample_every = 1024;
+    a->max_depth = 64;
+    a->samples = 101;
+    a->nclasses = 2;
+    a->classes = sp_calloc(2, sizeof(*a->classes));
+    a->classes[0] = (struct sp_alloc_class){sp_strdup("shop"),
+        sp_strdup("Order"), 250000, 150000, 100000, 120000, 98};
+    a->classes[1] = (struct sp_alloc_class){sp_strdup("geo"),
+        sp_strdup("Point"), 5000, 0, 5000, 5000, 3};
+    a->nframes = 3;
+    a->frames = sp_calloc(3, sizeof(*a->frames));
+    a->frames[0] = (struct sp_frame){sp_strdup("<module>"),
+        sp_strdup("/app/main.py"), 3, false};
+    a->frames[1] = (struct sp_frame){sp_strdup("Shop.order"),
+        sp_strdup("/app/shop.py"), 40, false};
+    a->frames[2] = (struct sp_frame){sp_strdup("make_point"),
+        sp_strdup("/usr/lib/geo.so"), 0, true};
+    a->nsites = 3;
+    a->sites = sp_calloc(3, sizeof(*a->sites));
+    a->sites[0].module = sp_strdup("shop");
+    a->sites[0].qualname = sp_strdup("Order");
+    a->sites[0].frames = sp_malloc(2 * sizeof(uint32_t));
+    a->sites[0].frames[0] = 0;
+    a->sites[0].frames[1] = 1;
+    a->sites[0].nframes = 2;
+    a->sites[0].samples = 98;
+    a->sites[0].allocations = 250000;
+    a->sites[0].instances = 100000;
+    a->sites[0].savable_bytes = 8800000;
+    a->sites[1].module = sp_strdup("geo");
+    a->sites[1].qualname = sp_strdup("Point");
+    a->sites[1].frames = sp_malloc(2 * sizeof(uint32_t));
+    a->sites[1].frames[0] = 0;
+    a->sites[1].frames[1] = 2;
+    a->sites[1].nframes = 2;
+    a->sites[1].samples = 3;
+    a->sites[1].allocations = 5000;
+    a->sites[1].instances = 4000;
+    a->sites[1].savable_bytes = 256000;
+    a->sites[2].module = sp_strdup("geo");
+    a->sites[2].qualname = sp_strdup("Point");
+    a->sites[2].instances = 1000;
+    a->sites[2].savable_bytes = 64000;
+    r->nslotted = 1;
+    r->slotted = sp_calloc(1, sizeof(*r->slotted));
+    r->slotted[0] = (struct sp_slotted_class){sp_strdup("geo"),
+        sp_strdup("Vec"), 10, 640};
+    return r;
+}
+
+START_TEST(test_json_allocations)
+{
+    struct sp_report *r = alloc_report();
+    struct sp_buf b;
+    sp_buf_init(&b);
+    sp_report_json(r, &b);
+    ck_assert(sp_buf_ok(&b));
+    const char *want_slotted =
+        "  \"slotted_classes\": [\n"
+        "    {\"module\": \"geo\", \"qualname\": \"Vec\", \"instances\": 10, "
+        "\"bytes\": 640}\n"
+        "  ],\n";
+    ck_assert_msg(strstr(b.data, want_slotted) != NULL, "%s", b.data);
+    const char *want_tail =
+        "  \"allocations\": {\n"
+        "    \"counting\": \"tp_alloc\",\n"
+        "    \"frees_exact\": true,\n"
+        "    \"sample_every\": 1024,\n"
+        "    \"native\": false,\n"
+        "    \"max_depth\": 64,\n"
+        "    \"samples\": 101,\n"
+        "    \"classes\": [\n"
+        "      {\"module\": \"shop\", \"qualname\": \"Order\", \"allocated\": "
+        "250000, \"freed\": 150000, \"live\": 100000, \"peak_live\": 120000, "
+        "\"samples\": 98},\n"
+        "      {\"module\": \"geo\", \"qualname\": \"Point\", \"allocated\": "
+        "5000, \"freed\": 0, \"live\": 5000, \"peak_live\": 5000, "
+        "\"samples\": 3}\n"
+        "    ],\n"
+        "    \"frames\": [\n"
+        "      {\"function\": \"<module>\", \"file\": \"/app/main.py\", "
+        "\"line\": 3, \"native\": false},\n"
+        "      {\"function\": \"Shop.order\", \"file\": \"/app/shop.py\", "
+        "\"line\": 40, \"native\": false},\n"
+        "      {\"function\": \"make_point\", \"file\": \"/usr/lib/geo.so\", "
+        "\"line\": null, \"native\": true}\n"
+        "    ],\n"
+        "    \"sites\": [\n"
+        "      {\"module\": \"shop\", \"qualname\": \"Order\", \"frames\": "
+        "[0, 1], \"samples\": 98, \"allocations\": 250000, \"instances\": "
+        "100000, \"savable_bytes\": 8800000},\n"
+        "      {\"module\": \"geo\", \"qualname\": \"Point\", \"frames\": "
+        "[0, 2], \"samples\": 3, \"allocations\": 5000, \"instances\": 4000, "
+        "\"savable_bytes\": 256000},\n"
+        "      {\"module\": \"geo\", \"qualname\": \"Point\", \"frames\": [], "
+        "\"samples\": 0, \"allocations\": 0, \"instances\": 1000, "
+        "\"savable_bytes\": 64000}\n"
+        "    ]\n"
+        "  }\n"
+        "}\n";
+    size_t nt = strlen(want_tail);
+    ck_assert(b.len >= nt);
+    ck_assert_str_eq(b.data + b.len - nt, want_tail);
+    sp_buf_free(&b);
+    sp_report_free(r);
+}
+END_TEST
+
+START_TEST(test_text_allocations)
+{
+    struct sp_report *r = alloc_report();
+    struct sp_buf b;
+    sp_buf_init(&b);
+    sp_report_text(r, 20, &b);
+    ck_assert(sp_buf_ok(&b));
+    const char *want_tail =
+        "\nallocations since start (exact; stacks sampled every ~1,024 "
+        "allocations, 101 in all):\n"
+        "  class                                       allocated        "
+        "freed    peak live     live now\n"
+        "  shop.Order                                    250,000      "
+        "150,000      120,000      100,000\n"
+        "  geo.Point                                       5,000            "
+        "0        5,000        5,000\n"
+        "\nwhere the savings are created (sampled; innermost frame first):\n"
+        "  1. shop.Order\n"
+        "     100.0%    8.4 MiB  Shop.order (shop.py:40) <- <module> "
+        "(main.py:3)\n"
+        "  2. geo.Point\n"
+        "      80.0%  250.0 KiB  make_point [geo.so] <- <module> "
+        "(main.py:3)\n"
+        "      20.0%   62.5 KiB  [unsampled]\n";
+    size_t nt = strlen(want_tail);
+    ck_assert_msg(b.len >= nt && strcmp(b.data + b.len - nt, want_tail) == 0,
+                  "%s", b.data);
+    sp_buf_free(&b);
+
+    /* Frees missed: said once, before the table. */
+    r->allocs.frees_exact = false;
+    sp_buf_init(&b);
+    sp_report_text(r, 20, &b);
+    ck_assert_ptr_nonnull(strstr(b.data, "warning: some frees were not seen"));
+    sp_buf_free(&b);
+    /* Counting off: no section. */
+    sp_allocs_free(&r->allocs);
+    sp_buf_init(&b);
+    sp_report_text(r, 20, &b);
+    ck_assert_ptr_null(strstr(b.data, "allocations since start"));
+    sp_buf_free(&b);
+    sp_report_free(r);
+}
+END_TEST
+
 static Suite *
 report_suite(void)
 {
@@ -1210,6 +1376,8 @@ report_suite(void)
     tcase_add_test(tc, test_text_where_and_trigger);
     tcase_add_test(tc, test_text_control_chars);
     tcase_add_test(tc, test_text_empty_slots_tuple);
+    tcase_add_test(tc, test_json_allocations);
+    tcase_add_test(tc, test_text_allocations);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("session");
