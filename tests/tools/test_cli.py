@@ -418,7 +418,10 @@ class Folded(Base):
                     self.assertTrue(all(stack.split(";")))
 
     def flamegraph_pl(self):
-        exe = os.environ.get("FLAMEGRAPH_PL") or shutil.which(
+        vendored = os.path.join(ROOT, "tests", "third_party", "FlameGraph",
+                                "flamegraph.pl")
+        exe = os.environ.get("FLAMEGRAPH_PL") or (
+            vendored if os.path.exists(vendored) else None) or shutil.which(
             "flamegraph.pl") or shutil.which("flamegraph")
         if not exe:
             self.skipTest("flamegraph.pl not found (not packaged in Debian "
