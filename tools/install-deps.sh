@@ -9,13 +9,14 @@
 # Tests and benchmarks (make check, make bench): Debian's CPython test
 # suite (the harmlessness suite runs it under the library), clang's
 # libFuzzer and sanitizer runtimes, valgrind, the benchmark workloads; Go's
-# pprof, headless Chromium with Selenium, and man-db, which check the
-# command's pprof, HTML and man page outputs with the real readers.
+# pprof, headless Chromium with Selenium, man-db and perl (the vendored
+# flamegraph.pl), which check the command's pprof, HTML, man page and
+# folded outputs with the real readers.
 PKGS="gcc make binutils pkg-config check libjemalloc-dev libunwind-dev python3-dev
   protobuf-c-compiler libprotobuf-c-dev zlib1g-dev xxd
   libpython3.11-testsuite clang libclang-rt-14-dev valgrind
   python3-pyflakes python3-docutils
-  golang-go chromium chromium-driver python3-selenium man-db"
+  golang-go chromium chromium-driver python3-selenium man-db perl"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
