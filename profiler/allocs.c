@@ -62,6 +62,7 @@ struct rec {
     uint64_t peak;
     uint64_t samples;
     uint64_t live_samples;  /* sampled instances still alive */
+    size_t block_offset;    /* sp_pyver.block_offset(tp), once */
 };
 
 static struct rec *recs;
@@ -306,6 +307,7 @@ rec_of(PyTypeObject *tp)
     }
     memset(&recs[nrecs], 0, sizeof(recs[nrecs]));
     recs[nrecs].tp = tp;
+    recs[nrecs].block_offset = sp_pyver.block_offset(tp);
     return (uint32_t)nrecs++;
 }
 
@@ -906,7 +908,7 @@ counting_tp_alloc(PyTypeObject *tp, Py_ssize_t nitems)
         frees_exact = false;
         return op;
     }
-    count_alloc(ri, (uintptr_t)op - sp_pyver.block_offset(tp));
+    count_alloc(ri, (uintptr_t)op - recs[ri].block_offset);
     return op;
 }
 
@@ -1008,8 +1010,8 @@ patch_existing(PyTypeObject *tp, int depth)
 
 /* ---- 3.13+: the ref tracer ---- */
 
-void
-sp_allocs_event(PyObject *op, bool created)
+static void
+alloc_event(PyObject *op, bool created)
 {
     if (op == NULL || !started) {
         return;     /* PyRefTracer_TRACKER_REMOVED (3.14+) has no object */
@@ -1031,7 +1033,7 @@ sp_allocs_event(PyObject *op, bool created)
         frees_exact = false;
         return;
     }
-    count_alloc(ri, (uintptr_t)op - sp_pyver.block_offset(tp));
+    count_alloc(ri, (uintptr_t)op - recs[ri].block_offset);
 }
 
 /* ------------------------------------------------------------ life */
@@ -1072,7 +1074,7 @@ sp_allocs_start(const struct sp_config *cfg)
     started = true;
     if (sp_pyver.counting == SP_COUNT_REFTRACER) {
         bool foreign = false;
-        if (!sp_pyver.tracer_install(&foreign)) {
+        if (!sp_pyver.tracer_install(alloc_event, &foreign)) {
             started = false;
             sp_log(foreign ? "another reference tracer (PyRefTracer) is "
                              "installed; allocation counting is off, so "
@@ -1111,7 +1113,7 @@ check_frees(void)
         && !sp_pyver.tracer_installed()) {
         bool foreign;
         frees_exact = false;        /* creations were missed */
-        (void)sp_pyver.tracer_install(&foreign);
+        (void)sp_pyver.tracer_install(alloc_event, &foreign);
     }
     canary = PyObject_Malloc(1);
     if (canary == NULL) {

@@ -132,6 +132,10 @@ struct sp_pyframe {
                                for PyCode_Addr2Line */
 };
 
+/* What the 3.13 ref tracer calls (allocs.c): op was just created
+ * (created = true) or is about to be destroyed; op may be NULL. */
+typedef void (*sp_alloc_event_fn)(PyObject *op, bool created);
+
 /* How allocations are seen (allocs.c, docs/allocations.md). */
 enum sp_counting {
     SP_COUNT_TP_ALLOC = 0,  /* 3.8-3.12: patched tp_alloc + object-free hook */
@@ -202,13 +206,11 @@ struct sp_pyver {
      * (again) in place.  Never replaces another tool's tracer: false with
      * *foreign set when one was there at the first call.  installed():
      * whether ours still is. */
-    bool (*tracer_install)(bool *foreign);
+    bool (*tracer_install)(sp_alloc_event_fn fn, bool *foreign);
     bool (*tracer_installed)(void);
 };
 
-/* allocs.c's entry for the 3.13 ref tracer: op was just created
- * (created = true) or is about to be destroyed. */
-void sp_allocs_event(PyObject *op, bool created);
+
 
 extern const struct sp_pyver sp_pyver;
 

@@ -619,12 +619,13 @@ frames(struct sp_pyframe *out, size_t max)
  * checks at every census that it is still in place. */
 static PyRefTracer prev_tracer;
 static void *prev_data;
+static sp_alloc_event_fn on_event;
 
 static int
 tracer(PyObject *op, PyRefTracerEvent event, void *data)
 {
     (void)data;
-    sp_allocs_event(op, event == PyRefTracer_CREATE);
+    on_event(op, event == PyRefTracer_CREATE);
     if (prev_tracer != NULL) {
         return prev_tracer(op, event, prev_data);
     }
@@ -664,7 +665,7 @@ tracemalloc_tracing(void)
  * Later the tracer is only put back where nobody holds the place
  * (tracemalloc.stop() leaves NULL). */
 static bool
-tracer_install(bool *foreign)
+tracer_install(sp_alloc_event_fn fn, bool *foreign)
 {
     static bool once;
     void *d = NULL;
@@ -680,6 +681,7 @@ tracer_install(bool *foreign)
         }
     }
     once = true;
+    on_event = fn;
     prev_tracer = cur;
     prev_data = d;
     return PyRefTracer_SetTracer(tracer, NULL) == 0;
