@@ -900,11 +900,12 @@ put_flame_section(struct sp_buf *b, const struct sp_report *r)
     if (!a->present) {
         sp_buf_puts(b, "<p class=\"note\" id=\"no-sites\">Allocation "
                        "counting was off in this run, so there are no "
-                       "allocation sites to draw.</p>\n");
+                       "allocation sites to draw (it is on unless "
+                       "allocs=no).</p>\n");
     }
     else if (a->nsites == 0) {
         sp_buf_puts(b, "<p class=\"note\" id=\"no-sites\">Stack sampling "
-                       "was off in this run (sampling was off), so there "
+                       "was off in this run (sample_every=0), so there "
                        "are no allocation sites to draw.</p>\n");
     }
     else {

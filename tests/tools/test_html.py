@@ -478,7 +478,7 @@ class HtmlReportTest(unittest.TestCase):
             self.js("return document.getElementById('no-sites')"
                     ".textContent"),
             "Allocation counting was off in this run, so there are no "
-            "allocation sites to draw.")
+            "allocation sites to draw (it is on unless allocs=no).")
         self.assertEqual(self.js("return document.querySelectorAll("
                                  "'.flamegraph').length"), 0)
         self.assertEqual(self.rows("#ranked")[0],
@@ -502,7 +502,7 @@ class HtmlReportTest(unittest.TestCase):
         self.assertEqual(
             self.js("return document.getElementById('no-sites')"
                     ".textContent"),
-            "Stack sampling was off in this run (sampling was off), so "
+            "Stack sampling was off in this run (sample_every=0), so "
             "there are no allocation sites to draw.")
         self.assertEqual(self.js("return document.querySelectorAll("
                                  "'.flamegraph').length"), 0)
