@@ -447,6 +447,14 @@ deadline_in(double seconds)
     return ts;
 }
 
+/* Nothing: queued only to set the eval breaker (below). */
+static int
+pending_nothing(void *unused)
+{
+    (void)unused;
+    return 0;
+}
+
 /* One snapshot, asked of the main thread first: a pending call runs at
  * its next eval-breaker check, between two bytecodes, and the sampler
  * never holds a thread state (faulthandler's and sys._current_frames()'s
@@ -486,6 +494,19 @@ ask_snapshot(const char *trigger)
         PyGILState_STATE g = PyGILState_Ensure();
         serve_ticket();
         PyGILState_Release(g);
+        /* 3.9+: handing the GIL on from this thread, which may not handle
+         * signals, recomputed the eval breaker without the signals that
+         * arrived meanwhile (Python/ceval.c COMPUTE_EVAL_BREAKER and
+         * _Py_ThreadCanHandleSignals): the main thread would run their
+         * handlers only at its next breaker check -- maybe never before
+         * it blocks.  An empty pending call sets the breaker again, and
+         * the main thread handles the signals with it
+         * (hostile2/signal-storm lost one SIGINT of 50 on 3.9 under load).
+         * 3.8 computes the breaker without that condition, and its queue
+         * may print (pending_call_may_print). */
+        if (!sp_pyver.pending_call_may_print) {
+            (void)Py_AddPendingCall(pending_nothing, NULL);
+        }
     }
 }
 
