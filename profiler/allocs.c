@@ -1245,6 +1245,10 @@ fill(struct sp_report *r, bool census)
     size_t ng = 0;
     struct sp_strmap gi;
     bool ok = false;
+    /* Scratch arrays, freed at done: */
+    uint32_t *rank = NULL, *order = NULL, *old_of = NULL, *old_rem = NULL;
+    uint64_t *w = NULL, *share = NULL;
+    size_t *idx = NULL, *start = NULL;
 
     memset(&a, 0, sizeof(a));
     sp_strmap_init(&gi);
@@ -1345,7 +1349,7 @@ fill(struct sp_report *r, bool census)
     }
     qsort(a.classes, a.nclasses, sizeof(*a.classes), cmp_class_out);
     /* The group's rank in that order, for the sites' order. */
-    uint32_t *rank = sp_calloc(ng ? ng : 1, sizeof(*rank));
+    rank = sp_calloc(ng ? ng : 1, sizeof(*rank));
     if (rank == NULL) {
         goto done;
     }
@@ -1362,7 +1366,6 @@ fill(struct sp_report *r, bool census)
     /* Frames: all of them (indices stay the library's). */
     a.frames = sp_calloc(nframes ? nframes : 1, sizeof(*a.frames));
     if (a.frames == NULL) {
-        sp_free(rank);
         goto done;
     }
     for (size_t f = 0; f < nframes; f++) {
@@ -1373,7 +1376,6 @@ fill(struct sp_report *r, bool census)
         a.nframes++;
         if (a.frames[f].function == NULL
             || (frames[f].file != NULL && a.frames[f].file == NULL)) {
-            sp_free(rank);
             goto done;
         }
     }
@@ -1382,27 +1384,19 @@ fill(struct sp_report *r, bool census)
      * that needs one.  id: group rank << 32 | site (UINT32_MAX for the
      * remainder), for ordering and to find the split a report keeps. */
     a.sites = sp_calloc(nsites + ng + 1, sizeof(*a.sites));
-    uint64_t *w = sp_calloc(nsites + 1, sizeof(*w));
-    uint64_t *share = sp_calloc(nsites + 1, sizeof(*share));
-    size_t *idx = sp_calloc(nsites + 1, sizeof(*idx));
+    w = sp_calloc(nsites + 1, sizeof(*w));
+    share = sp_calloc(nsites + 1, sizeof(*share));
+    idx = sp_calloc(nsites + 1, sizeof(*idx));
     /* The sites of each group together (a counting sort), and for a
      * report written after its census the split it holds, by site: both
      * linear in the sites, whatever their number. */
-    size_t *start = sp_calloc(ng + 1, sizeof(*start));
-    uint32_t *order = sp_calloc(nsites + 1, sizeof(*order));
-    uint32_t *old_of = sp_calloc(nsites + 1, sizeof(*old_of));
-    uint32_t *old_rem = sp_calloc(ng + 1, sizeof(*old_rem));
+    start = sp_calloc(ng + 1, sizeof(*start));
+    order = sp_calloc(nsites + 1, sizeof(*order));
+    old_of = sp_calloc(nsites + 1, sizeof(*old_of));
+    old_rem = sp_calloc(ng + 1, sizeof(*old_rem));
     if (a.sites == NULL || w == NULL || share == NULL || idx == NULL
         || start == NULL || order == NULL || old_of == NULL
         || old_rem == NULL) {
-        sp_free(w);
-        sp_free(share);
-        sp_free(idx);
-        sp_free(rank);
-        sp_free(start);
-        sp_free(order);
-        sp_free(old_of);
-        sp_free(old_rem);
         goto done;
     }
     for (size_t s = 0; s < nsites; s++) {
@@ -1459,14 +1453,6 @@ fill(struct sp_report *r, bool census)
             o->frames = sp_malloc((sites[s].nframes ? sites[s].nframes : 1)
                                   * sizeof(uint32_t));
             if (o->module == NULL || o->qualname == NULL || o->frames == NULL) {
-                sp_free(w);
-                sp_free(share);
-                sp_free(idx);
-                sp_free(rank);
-                sp_free(start);
-                sp_free(order);
-                sp_free(old_of);
-                sp_free(old_rem);
                 goto done;
             }
             memcpy(o->frames, sites[s].frames,
@@ -1564,26 +1550,10 @@ fill(struct sp_report *r, bool census)
             o->savable_bytes = rem_sav;
             o->id = ((uint64_t)rank[k] << 32) | UINT32_MAX;
             if (o->module == NULL || o->qualname == NULL) {
-                sp_free(w);
-                sp_free(share);
-                sp_free(idx);
-                sp_free(rank);
-                sp_free(start);
-                sp_free(order);
-                sp_free(old_of);
-                sp_free(old_rem);
                 goto done;
             }
         }
     }
-    sp_free(w);
-    sp_free(share);
-    sp_free(idx);
-    sp_free(rank);
-    sp_free(start);
-    sp_free(order);
-    sp_free(old_of);
-    sp_free(old_rem);
     qsort(a.sites, a.nsites, sizeof(*a.sites), cmp_site_out);
     a.frees_exact = frees_exact;
     ok = true;
@@ -1603,6 +1573,14 @@ done:
     sp_strmap_free(&gi);
     sp_free(g);
     sp_free(rec_group);
+    sp_free(rank);
+    sp_free(w);
+    sp_free(share);
+    sp_free(idx);
+    sp_free(start);
+    sp_free(order);
+    sp_free(old_of);
+    sp_free(old_rem);
     sp_allocs_free(&old);
     r->allocs = a;
 }

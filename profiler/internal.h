@@ -399,6 +399,17 @@ uint64_t sp_report_total_savings(const struct sp_report *r);
 /* "safe", "review", "blocked": the words both reports use. */
 const char *sp_verdict_name(enum sp_verdict v);
 
+/* report_text.c's number formats and row choice, shared with the HTML
+ * report (tools/html.c), which must show the same figures:
+ * total / n with one decimal rounded half up ("0.0" when n is 0); sizes
+ * as "512 B", then KiB, MiB, GiB with one decimal (a leading '-' for a
+ * negative amount); and whether a class gets a row of the ranked table
+ * (recommended, or blocked but otherwise qualifying). */
+void sp_fmt_ratio1(char *out, size_t outlen, uint64_t total, uint64_t n);
+void sp_fmt_bytes(char *out, size_t outlen, uint64_t x);
+void sp_fmt_signed_bytes(char *out, size_t outlen, int64_t x);
+bool sp_report_listed(const struct sp_report *r, const struct sp_class *c);
+
 /* report_json.c / report_text.c: render into b.  Pure functions. */
 void sp_report_json(const struct sp_report *r, struct sp_buf *b);
 void sp_report_text(const struct sp_report *r, uint64_t top,

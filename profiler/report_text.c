@@ -29,8 +29,8 @@
 /* ------------------------------------------------------------ numbers */
 
 /* total / n with one decimal, rounded half up; "0.0" when n is 0. */
-static void
-fmt_ratio1(char *out, size_t outlen, uint64_t total, uint64_t n)
+void
+sp_fmt_ratio1(char *out, size_t outlen, uint64_t total, uint64_t n)
 {
     uint64_t tenths = 0;
 
@@ -42,8 +42,8 @@ fmt_ratio1(char *out, size_t outlen, uint64_t total, uint64_t n)
 
 /* Sizes: "512 B", then KiB, MiB, GiB with one decimal.  A value that
  * rounds up to 1024.0 of a unit is shown in the next one. */
-static void
-fmt_bytes(char *out, size_t outlen, uint64_t x)
+void
+sp_fmt_bytes(char *out, size_t outlen, uint64_t x)
 {
     static const char *const units[] = {"KiB", "MiB", "GiB"};
     uint64_t div = 1024;
@@ -67,21 +67,23 @@ fmt_bytes(char *out, size_t outlen, uint64_t x)
              tenths % 10, units[u]);
 }
 
-/* As fmt_bytes, with a leading '-' for a negative amount. */
-static void
-fmt_signed_bytes(char *out, size_t outlen, int64_t x)
+/* As sp_fmt_bytes, with a leading '-' for a negative amount. */
+void
+sp_fmt_signed_bytes(char *out, size_t outlen, int64_t x)
 {
     if (x >= 0) {
-        fmt_bytes(out, outlen, (uint64_t)x);
+        sp_fmt_bytes(out, outlen, (uint64_t)x);
         return;
     }
     if (outlen < 2) {
-        fmt_bytes(out, outlen, 0);
+        if (outlen == 1) {
+            out[0] = '\0';     /* no room for a sign and a digit */
+        }
         return;
     }
     out[0] = '-';
     /* Negate in unsigned arithmetic: -INT64_MIN does not exist. */
-    fmt_bytes(out + 1, outlen - 1, (uint64_t)0 - (uint64_t)x);
+    sp_fmt_bytes(out + 1, outlen - 1, (uint64_t)0 - (uint64_t)x);
 }
 
 /* "48.8 MiB (51,200,000 B)", or just "512 B" below 1 KiB where the
@@ -91,7 +93,7 @@ put_bytes_exact(struct sp_buf *b, uint64_t x)
 {
     char human[32], exact[32];
 
-    fmt_bytes(human, sizeof(human), x);
+    sp_fmt_bytes(human, sizeof(human), x);
     if (x < 1024) {
         sp_buf_puts(b, human);
         return;
@@ -278,10 +280,10 @@ make_row(struct row *row, size_t rank, const struct sp_class *c)
     fmt_class_cell(row->cell[COL_CLASS], CELL_MAX, c);
     fmt_where_cell(row->cell[COL_WHERE], CELL_MAX, c);
     sp_fmt_count(row->cell[COL_INSTANCES], CELL_MAX, c->instances);
-    fmt_ratio1(row->cell[COL_NOW], CELL_MAX, c->bytes_now, c->instances);
-    fmt_ratio1(row->cell[COL_SLOTTED], CELL_MAX, c->bytes_slotted,
+    sp_fmt_ratio1(row->cell[COL_NOW], CELL_MAX, c->bytes_now, c->instances);
+    sp_fmt_ratio1(row->cell[COL_SLOTTED], CELL_MAX, c->bytes_slotted,
                c->instances);
-    fmt_signed_bytes(row->cell[COL_SAVING], CELL_MAX, c->savings_bytes);
+    sp_fmt_signed_bytes(row->cell[COL_SAVING], CELL_MAX, c->savings_bytes);
     snprintf(row->cell[COL_VERDICT], CELL_MAX, "%s",
              sp_verdict_name(c->verdict));
 }
@@ -326,8 +328,8 @@ put_cells(struct sp_buf *b, const char *const cells[NCOLS],
  * would qualify but for their blockers, ranked with the others, so the
  * biggest class shows up with the reason it cannot take slots.  Only the
  * recommended ones count in the potential saving. */
-static bool
-listed(const struct sp_report *r, const struct sp_class *c)
+bool
+sp_report_listed(const struct sp_report *r, const struct sp_class *c)
 {
     return c->recommended
            || (c->verdict == SP_VERDICT_BLOCKED
@@ -348,7 +350,7 @@ put_table(struct sp_buf *b, const struct sp_report *r, size_t shown)
     }
     rank = 0;
     for (size_t i = 0; i < r->nclasses && rank < shown; i++) {
-        if (!listed(r, &r->classes[i])) {
+        if (!sp_report_listed(r, &r->classes[i])) {
             continue;
         }
         make_row(&row, ++rank, &r->classes[i]);
@@ -360,7 +362,7 @@ put_table(struct sp_buf *b, const struct sp_report *r, size_t shown)
     put_cells(b, cells, width);
     rank = 0;
     for (size_t i = 0; i < r->nclasses && rank < shown; i++) {
-        if (!listed(r, &r->classes[i])) {
+        if (!sp_report_listed(r, &r->classes[i])) {
             continue;
         }
         make_row(&row, ++rank, &r->classes[i]);
@@ -468,13 +470,13 @@ put_plan(struct sp_buf *b, const struct sp_class *c, size_t rank)
     sp_buf_printf(b, ")  %s\n", sp_verdict_name(c->verdict));
 
     sp_fmt_count(n, sizeof(n), c->instances);
-    fmt_ratio1(now, sizeof(now), c->bytes_now, c->instances);
-    fmt_ratio1(slotted, sizeof(slotted), c->bytes_slotted, c->instances);
+    sp_fmt_ratio1(now, sizeof(now), c->bytes_now, c->instances);
+    sp_fmt_ratio1(slotted, sizeof(slotted), c->bytes_slotted, c->instances);
     sp_buf_printf(b, "   %s instance%s, %s -> %s B each, saves ", n,
                   c->instances == 1 ? "" : "s", now, slotted);
     if (c->savings_bytes < 0) {
         char neg[32];
-        fmt_signed_bytes(neg, sizeof(neg), c->savings_bytes);
+        sp_fmt_signed_bytes(neg, sizeof(neg), c->savings_bytes);
         sp_buf_puts(b, neg);
     }
     else {
@@ -583,7 +585,7 @@ put_growth(struct sp_buf *b, const struct sp_report *r, size_t shown)
         const struct sp_class *c = &r->classes[i];
         char label[128];
 
-        if (!listed(r, c)) {
+        if (!sp_report_listed(r, c)) {
             continue;
         }
         rank++;
@@ -671,7 +673,7 @@ put_header(struct sp_buf *b, const struct sp_report *r)
     }
     else {
         char mem[32];
-        fmt_bytes(mem, sizeof(mem), r->profiler_bytes);
+        sp_fmt_bytes(mem, sizeof(mem), r->profiler_bytes);
         sp_buf_printf(b, "profiler memory %s\n", mem);
     }
     put_session(b, r);
@@ -769,7 +771,7 @@ put_allocations(struct sp_buf *b, const struct sp_report *r, size_t shown)
     for (size_t i = 0; i < r->nclasses && rank < shown; i++) {
         const struct sp_class *c = &r->classes[i];
         size_t nshown = 0;
-        if (!listed(r, c)) {
+        if (!sp_report_listed(r, c)) {
             continue;
         }
         rank++;
@@ -797,9 +799,9 @@ put_allocations(struct sp_buf *b, const struct sp_report *r, size_t shown)
             uint64_t tot = c->savings_bytes > 0 ? (uint64_t)c->savings_bytes
                                                 : 1;
             char pct[32];
-            fmt_ratio1(pct, sizeof(pct), (uint64_t)st->savable_bytes * 100,
+            sp_fmt_ratio1(pct, sizeof(pct), (uint64_t)st->savable_bytes * 100,
                        tot);
-            fmt_bytes(n1, sizeof(n1), (uint64_t)st->savable_bytes);
+            sp_fmt_bytes(n1, sizeof(n1), (uint64_t)st->savable_bytes);
             sp_buf_printf(b, "     %5s%%  %9s  ", pct, n1);
             if (st->nframes == 0) {
                 sp_buf_puts(b, "[unsampled]");
@@ -834,7 +836,7 @@ sp_report_text(const struct sp_report *r, uint64_t top, struct sp_buf *b)
     }
     for (size_t i = 0; i < r->nclasses; i++) {
         const struct sp_class *c = &r->classes[i];
-        nlisted += listed(r, c);
+        nlisted += sp_report_listed(r, c);
         if (c->recommended) {
             nrec++;
         }
@@ -878,7 +880,7 @@ sp_report_text(const struct sp_report *r, uint64_t top, struct sp_buf *b)
 
     size_t rank = 0;
     for (size_t i = 0; i < r->nclasses && rank < shown; i++) {
-        if (!listed(r, &r->classes[i])) {
+        if (!sp_report_listed(r, &r->classes[i])) {
             continue;
         }
         sp_buf_puts(b, "\n");

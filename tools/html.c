@@ -32,62 +32,8 @@
 
 /* ------------------------------------------------------------ numbers */
 
-/* These three repeat profiler/report_text.c's static helpers, digit for
- * digit: the page must show the text report's numbers.  (Were they
- * exported from report_text.c, this copy would go.) */
-
-/* total / n with one decimal, rounded half up; "0.0" when n is 0. */
-static void
-fmt_ratio1(char *out, size_t outlen, uint64_t total, uint64_t n)
-{
-    uint64_t tenths = 0;
-
-    if (n > 0) {
-        tenths = total / n * 10 + ((total % n) * 10 + n / 2) / n;
-    }
-    snprintf(out, outlen, "%" PRIu64 ".%" PRIu64, tenths / 10, tenths % 10);
-}
-
-/* "512 B", then KiB, MiB, GiB with one decimal, rounded half up. */
-static void
-fmt_bytes(char *out, size_t outlen, uint64_t x)
-{
-    static const char *const units[] = {"KiB", "MiB", "GiB"};
-    uint64_t div = 1024;
-    size_t u = 0;
-
-    if (x < 1024) {
-        snprintf(out, outlen, "%" PRIu64 " B", x);
-        return;
-    }
-    while (u + 1 < SP_ARRAY_LEN(units) && x >= div * 1024) {
-        div *= 1024;
-        u++;
-    }
-    uint64_t tenths = x / div * 10 + ((x % div) * 10 + div / 2) / div;
-    if (tenths >= 10240 && u + 1 < SP_ARRAY_LEN(units)) {
-        div *= 1024;
-        u++;
-        tenths = x / div * 10 + ((x % div) * 10 + div / 2) / div;
-    }
-    snprintf(out, outlen, "%" PRIu64 ".%" PRIu64 " %s", tenths / 10,
-             tenths % 10, units[u]);
-}
-
-static void
-fmt_signed_bytes(char *out, size_t outlen, int64_t x)
-{
-    if (x >= 0) {
-        fmt_bytes(out, outlen, (uint64_t)x);
-        return;
-    }
-    if (outlen < 2) {
-        fmt_bytes(out, outlen, 0);
-        return;
-    }
-    out[0] = '-';
-    fmt_bytes(out + 1, outlen - 1, (uint64_t)0 - (uint64_t)x);
-}
+/* sp_fmt_ratio1, sp_fmt_bytes, sp_fmt_signed_bytes and sp_report_listed
+ * are report_text.c's own: the page shows the text report's numbers. */
 
 /* "8.4 MiB (8,800,000 B)"; "512 B" alone below 1 KiB. */
 static void
@@ -95,7 +41,7 @@ fmt_bytes_exact(char *out, size_t outlen, uint64_t x)
 {
     char human[32], exact[32];
 
-    fmt_bytes(human, sizeof(human), x);
+    sp_fmt_bytes(human, sizeof(human), x);
     if (x < 1024) {
         snprintf(out, outlen, "%s", human);
         return;
@@ -114,7 +60,7 @@ fmt_signed_bytes_exact(char *out, size_t outlen, int64_t x)
         fmt_bytes_exact(out, outlen, (uint64_t)x);
         return;
     }
-    fmt_signed_bytes(human, sizeof(human), x);
+    sp_fmt_signed_bytes(human, sizeof(human), x);
     if (x > -1024) {
         snprintf(out, outlen, "%s", human);
         return;
@@ -338,17 +284,6 @@ has_sites(const struct alloc_index *ix, const struct sp_class *c)
 
 /* ------------------------------------------------------------ header */
 
-/* A row of the ranked table, exactly as report_text.c decides: the
- * recommended classes, and the blocked ones that would qualify but for
- * their blockers. */
-static bool
-listed(const struct sp_report *r, const struct sp_class *c)
-{
-    return c->recommended
-           || (c->verdict == SP_VERDICT_BLOCKED
-               && c->instances >= r->min_instances && c->savings_bytes > 0);
-}
-
 static void
 put_dt(struct sp_buf *b, const char *term)
 {
@@ -525,13 +460,13 @@ put_row(struct sp_buf *b, const struct sp_report *r,
     put_where_short(b, c);
     sp_fmt_count(cell, sizeof(cell), c->instances);
     sp_buf_printf(b, "</td><td class=\"num\">%s</td>", cell);
-    fmt_ratio1(cell, sizeof(cell), c->bytes_now, c->instances);
+    sp_fmt_ratio1(cell, sizeof(cell), c->bytes_now, c->instances);
     sp_buf_printf(b, "<td class=\"num\">%s</td>", cell);
-    fmt_ratio1(cell, sizeof(cell), c->bytes_slotted, c->instances);
+    sp_fmt_ratio1(cell, sizeof(cell), c->bytes_slotted, c->instances);
     sp_buf_printf(b, "<td class=\"num\">%s</td>", cell);
     fmt_signed_bytes_exact(cell, sizeof(cell), c->savings_bytes);
     sp_buf_printf(b, "<td class=\"num\" title=\"%s\">", cell);
-    fmt_signed_bytes(cell, sizeof(cell), c->savings_bytes);
+    sp_fmt_signed_bytes(cell, sizeof(cell), c->savings_bytes);
     sp_buf_printf(b, "%s</td><td class=\"verdict-%s\">%s</td>", cell,
                   sp_verdict_name(c->verdict), sp_verdict_name(c->verdict));
     if (r->allocs.present) {
@@ -578,7 +513,7 @@ put_tables(struct sp_buf *b, const struct sp_report *r,
     /* Counted as report_text.c counts them. */
     for (size_t i = 0; i < r->nclasses; i++) {
         const struct sp_class *c = &r->classes[i];
-        if (listed(r, c)) {
+        if (sp_report_listed(r, c)) {
             rank++;
         }
         else {
@@ -606,7 +541,7 @@ put_tables(struct sp_buf *b, const struct sp_report *r,
         sp_buf_puts(b, "<tbody>\n");
         rank = 0;
         for (size_t i = 0; i < r->nclasses; i++) {
-            if (listed(r, &r->classes[i])) {
+            if (sp_report_listed(r, &r->classes[i])) {
                 put_row(b, r, ix, i, ++rank, NULL);
             }
         }
@@ -627,7 +562,7 @@ put_tables(struct sp_buf *b, const struct sp_report *r,
         put_table_head(b, allocs, true);
         sp_buf_puts(b, "<tbody>\n");
         for (size_t i = 0; i < r->nclasses; i++) {
-            if (!listed(r, &r->classes[i])) {
+            if (!sp_report_listed(r, &r->classes[i])) {
                 put_row(b, r, ix, i, 0, why_not(r, &r->classes[i]));
             }
         }
@@ -847,15 +782,15 @@ put_class(struct sp_buf *b, const struct sp_report *r,
         sp_buf_printf(b, "#%zu ", rank);
     }
     put_class_name(b, c->module, c->qualname);
-    fmt_signed_bytes(saving, sizeof(saving), c->savings_bytes);
+    sp_fmt_signed_bytes(saving, sizeof(saving), c->savings_bytes);
     sp_buf_printf(b, " &mdash; <span class=\"verdict-%s\">%s</span>, "
                   "saves %s</summary>\n", sp_verdict_name(c->verdict),
                   sp_verdict_name(c->verdict), saving);
     sp_buf_puts(b, "<p><code>");
     put_where_full(b, c);
     sp_fmt_count(n, sizeof(n), c->instances);
-    fmt_ratio1(now, sizeof(now), c->bytes_now, c->instances);
-    fmt_ratio1(slotted, sizeof(slotted), c->bytes_slotted, c->instances);
+    sp_fmt_ratio1(now, sizeof(now), c->bytes_now, c->instances);
+    sp_fmt_ratio1(slotted, sizeof(slotted), c->bytes_slotted, c->instances);
     fmt_signed_bytes_exact(saving, sizeof(saving), c->savings_bytes);
     sp_buf_printf(b, "</code><br>%s instance%s, %s &rarr; %s B each, saves "
                   "%s", n, c->instances == 1 ? "" : "s", now, slotted,
@@ -883,7 +818,8 @@ put_classes(struct sp_buf *b, const struct sp_report *r,
     }
     sp_buf_puts(b, "<section id=\"plans\">\n<h2>Every class</h2>\n");
     for (size_t i = 0; i < r->nclasses; i++) {
-        put_class(b, r, ix, i, listed(r, &r->classes[i]) ? ++rank : 0);
+        bool row = sp_report_listed(r, &r->classes[i]);
+        put_class(b, r, ix, i, row ? ++rank : 0);
     }
     sp_buf_puts(b, "</section>\n");
 }
