@@ -697,7 +697,12 @@ take_stack(uint32_t ri)
  * hash table of pointers, which also thrashed the caches (make bench,
  * docs/performance.md). */
 #define PAGE_SHIFT 12
+#define PAGE_SLOTS_MAX 512      /* 4096 / 8 */
 struct page {
+    /* Which slots hold an instance: a free of another block of the page
+     * (pools mix instances with other objects of their size class) reads
+     * this line, not the 1 KiB of cls. */
+    uint64_t bits[PAGE_SLOTS_MAX / 64];
     uint16_t *cls;          /* slots, record index + 1 */
     uint32_t n;             /* slots in use */
 };
@@ -707,8 +712,13 @@ static uint32_t free_page = UINT32_MAX;    /* a free entry of pages[],
                                               chained through .n */
 static struct pmap page_map;    /* page number -> pages[] index */
 static unsigned slot_shift = 4;
-static uintptr_t last_pageno;   /* one-entry cache of page_map */
-static uint32_t last_page = UINT32_MAX;
+/* A direct-mapped cache of page_map (pageno -> index + 1; 0 = empty):
+ * frees alternate between the pools of a few size classes. */
+#define PCACHE 256
+static struct {
+    uintptr_t pageno;
+    uint32_t pi1;
+} pcache[PCACHE];
 
 /* Sampled live instances: block -> site + 1 (b), record (a). */
 static struct pmap sampled;
@@ -730,8 +740,9 @@ page_bit(uintptr_t pageno)
 static inline uint32_t
 page_index(uintptr_t pageno)
 {
-    if (pageno == last_pageno && last_page != UINT32_MAX) {
-        return last_page;
+    size_t h = (size_t)pageno & (PCACHE - 1);
+    if (pcache[h].pageno == pageno && pcache[h].pi1 != 0) {
+        return pcache[h].pi1 - 1;
     }
     if (!page_bit(pageno)) {
         return UINT32_MAX;
@@ -740,8 +751,8 @@ page_index(uintptr_t pageno)
     if (ps == NULL) {
         return UINT32_MAX;
     }
-    last_pageno = pageno;
-    last_page = ps->a;
+    pcache[h].pageno = pageno;
+    pcache[h].pi1 = ps->a + 1;
     return ps->a;
 }
 
@@ -786,17 +797,19 @@ slot_set(uintptr_t block, uint32_t ri)
         }
         pages[pi].cls = cls;
         pages[pi].n = 0;
+        memset(pages[pi].bits, 0, sizeof(pages[pi].bits));
         {
             uint32_t b = (uint32_t)pageno & (PAGE_BITS - 1);
             page_bits[b >> 3] |= (uint8_t)(1u << (b & 7));
         }
-        last_pageno = pageno;
-        last_page = pi;
+        pcache[pageno & (PCACHE - 1)].pageno = pageno;
+        pcache[pageno & (PCACHE - 1)].pi1 = pi + 1;
     }
-    uint16_t *c = &pages[pi].cls[(block & ((1u << PAGE_SHIFT) - 1))
-                                 >> slot_shift];
+    size_t k = (block & ((1u << PAGE_SHIFT) - 1)) >> slot_shift;
+    uint16_t *c = &pages[pi].cls[k];
     if (*c == 0) {
         pages[pi].n++;
+        pages[pi].bits[k >> 6] |= UINT64_C(1) << (k & 63);
     }
     *c = (uint16_t)(ri + 1);
     return true;
@@ -812,12 +825,13 @@ slot_take(uintptr_t block)
         return 0;
     }
     struct page *pg = &pages[pi];
-    uint16_t *c = &pg->cls[(block & ((1u << PAGE_SHIFT) - 1)) >> slot_shift];
-    uint32_t ri1 = *c;
-    if (ri1 == 0) {
+    size_t k = (block & ((1u << PAGE_SHIFT) - 1)) >> slot_shift;
+    if (!((pg->bits[k >> 6] >> (k & 63)) & 1)) {
         return 0;
     }
-    *c = 0;
+    uint32_t ri1 = pg->cls[k];
+    pg->cls[k] = 0;
+    pg->bits[k >> 6] &= ~(UINT64_C(1) << (k & 63));
     if (--pg->n == 0) {
         /* The page holds no instance any more: give its slots back. */
         struct pmap_slot *ps = pmap_find(&page_map, block >> PAGE_SHIFT);
@@ -828,7 +842,7 @@ slot_take(uintptr_t block)
         pg->cls = NULL;
         pg->n = free_page;
         free_page = pi;
-        last_page = UINT32_MAX;
+        pcache[(block >> PAGE_SHIFT) & (PCACHE - 1)].pi1 = 0;
     }
     return ri1;
 }
