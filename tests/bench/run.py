@@ -5,7 +5,7 @@ Usage: run.py [options] INTERPRETER...
 
 For each interpreter and each workload (tests/bench/workloads/), runs the
 program plain and under the library in each mode, interleaved: one round
-is plain, default, dormant, interval (rotated by one every round, so no
+is plain and each mode asked for (rotated by one every round, so no
 mode always runs first or right after another), repeated --repeat times.
 Reports, per mode, the ratios of the medians against the plain runs of
 the same invocation:
@@ -548,10 +548,13 @@ def tables(bench, machine=None):
         out.append("(no workloads run)")
     out.append("Ratios are median(mode) / median(plain) over %d interleaved "
                "rounds; targets: wall <= %.2fx (default, dormant), <= %.2fx "
-               "(interval=1s), peak RSS <= %.2fx.  noise = (max - min) / "
+               "(interval=1s), <= %.2fx (counting: allocation counting "
+               "alone), <= %.2fx (sites: with stacks at the default rate), "
+               "peak RSS <= %.2fx.  noise = (max - min) / "
                "median of the plain runs' wall time."
                % (args.repeat, WALL_TARGET["default"],
-                  WALL_TARGET["interval"], RSS_TARGET))
+                  WALL_TARGET["interval"], WALL_TARGET["counting"],
+                  WALL_TARGET["sites"], RSS_TARGET))
     out.append("")
     out.append("CPU (min): min(mode) / min(plain) of the CPU times, a "
                "second estimate when other processes compete for the CPUs "
