@@ -51,18 +51,15 @@
 
 /* ------------------------------------------------------------ records */
 
-/* One class (one type object; two classes of the same name are two
- * records, merged by name in the report). */
+/* One reported class: every type object of that module and qualname. */
 struct rec {
-    PyTypeObject *tp;       /* identity only: the class may be gone */
-    char *module;           /* read at the first counted allocation; */
-    char *qualname;         /* NULL until then */
+    char *module;           /* the name it is reported under */
+    char *qualname;
     uint64_t allocated;
     uint64_t freed;
     uint64_t peak;
     uint64_t samples;
     uint64_t live_samples;  /* sampled instances still alive */
-    size_t block_offset;    /* sp_pyver.block_offset(tp), once */
 };
 
 static struct rec *recs;
@@ -79,16 +76,19 @@ struct pmap {
     struct pmap_slot *slots;
     size_t cap;             /* power of two, or 0 */
     size_t len;
+    unsigned shift;         /* low key bits that carry nothing: 4 for
+                               16-byte aligned pointers, 0 for page
+                               numbers (consecutive ones must not share
+                               a home slot) */
 };
 
-static struct pmap types;   /* PyTypeObject * -> rec */
+static struct pmap types = {.shift = 4};   /* PyTypeObject * -> rec */
 
 static inline size_t
-pmap_hash(uintptr_t k, size_t cap)
+pmap_hash(const struct pmap *m, uintptr_t k, size_t cap)
 {
-    /* Blocks are 16-byte aligned: drop the zero bits, then mix
-     * (Fibonacci hashing). */
-    uint64_t h = (uint64_t)(k >> 4) * UINT64_C(0x9E3779B97F4A7C15);
+    /* Drop the bits that are always zero, then mix (Fibonacci hashing). */
+    uint64_t h = (uint64_t)(k >> m->shift) * UINT64_C(0x9E3779B97F4A7C15);
     return (size_t)(h >> 32) & (cap - 1);
 }
 
@@ -98,7 +98,7 @@ pmap_find(const struct pmap *m, uintptr_t k)
     if (m->len == 0) {
         return NULL;
     }
-    for (size_t i = pmap_hash(k, m->cap);; i = (i + 1) & (m->cap - 1)) {
+    for (size_t i = pmap_hash(m, k, m->cap);; i = (i + 1) & (m->cap - 1)) {
         struct pmap_slot *s = &m->slots[i];
         if (s->key == k) {
             return s;
@@ -120,7 +120,7 @@ pmap_grow(struct pmap *m)
     for (size_t i = 0; i < m->cap; i++) {
         struct pmap_slot *s = &m->slots[i];
         if (s->key != 0) {
-            size_t j = pmap_hash(s->key, cap);
+            size_t j = pmap_hash(m, s->key, cap);
             while (slots[j].key != 0) {
                 j = (j + 1) & (cap - 1);
             }
@@ -140,7 +140,7 @@ pmap_put(struct pmap *m, uintptr_t k, uint32_t a, uint32_t b)
     if ((m->len + 1) * 2 > m->cap && !pmap_grow(m)) {
         return false;
     }
-    size_t i = pmap_hash(k, m->cap);
+    size_t i = pmap_hash(m, k, m->cap);
     while (m->slots[i].key != 0 && m->slots[i].key != k) {
         i = (i + 1) & (m->cap - 1);
     }
@@ -165,7 +165,7 @@ pmap_remove(struct pmap *m, struct pmap_slot *s)
         if (m->slots[j].key == 0) {
             break;
         }
-        size_t home = pmap_hash(m->slots[j].key, m->cap);
+        size_t home = pmap_hash(m, m->slots[j].key, m->cap);
         /* Move j back to i unless its home lies cyclically in (i, j]. */
         bool stay = i <= j ? (i < home && home <= j)
                            : (i < home || home <= j);
@@ -266,49 +266,84 @@ sp_py_dict_get(PyObject *dict, const char *name)
     return NULL;
 }
 
-/* Read the class's names (first counted allocation: by then namedtuple &
- * co. have set the final __module__). */
-static void
-rec_name(struct rec *r, PyTypeObject *tp)
-{
-    if (r->qualname != NULL) {
-        return;
-    }
-    PyObject *m = sp_py_dict_get(tp->tp_dict, "__module__");
-    r->module = sp_py_utf8(m);
-    if (r->module == NULL) {
-        r->module = sp_strdup("builtins");
-    }
-    r->qualname = sp_py_utf8(((PyHeapTypeObject *)tp)->ht_qualname);
-    if (r->qualname == NULL) {
-        r->qualname = sp_strdup(tp->tp_name != NULL ? tp->tp_name : "?");
-    }
-}
+/* A class's record is found by the name it is reported under (module
+ * "\x1f" qualname): classes made again and again -- unittest.mock makes
+ * one per mock, a function defining a class one per call -- share one
+ * record, so the records stay few, and live and peak are those of the
+ * name (a report merges same-named classes anyway).  The name is read at
+ * the first counted allocation (by then namedtuple & co. have set the
+ * final __module__); types maps each type object to its record and its
+ * block offset. */
+static struct sp_strmap rec_by_name;
 
-/* The record of tp, made on first sight.  UINT32_MAX when out of memory. */
+/* The record of tp, made on first sight; *off its block offset.
+ * UINT32_MAX when out of memory or too many names. */
 static uint32_t
-rec_of(PyTypeObject *tp)
+rec_of(PyTypeObject *tp, size_t *off)
 {
     struct pmap_slot *s = pmap_find(&types, (uintptr_t)tp);
     if (s != NULL) {
+        *off = s->b;
         return s->a;
     }
-    if (nrecs == recs_cap) {
-        size_t cap = recs_cap ? recs_cap * 2 : 256;
-        struct rec *r = sp_realloc(recs, cap * sizeof(*r));
-        if (r == NULL) {
-            return UINT32_MAX;
-        }
-        recs = r;
-        recs_cap = cap;
+    char *module = sp_py_utf8(sp_py_dict_get(tp->tp_dict, "__module__"));
+    char *qualname = sp_py_utf8(((PyHeapTypeObject *)tp)->ht_qualname);
+    if (module == NULL) {
+        module = sp_strdup("builtins");
     }
-    if (!pmap_put(&types, (uintptr_t)tp, (uint32_t)nrecs, 0)) {
+    if (qualname == NULL) {
+        qualname = sp_strdup(tp->tp_name != NULL ? tp->tp_name : "?");
+    }
+    size_t nm = module != NULL ? strlen(module) : 0;
+    size_t nq = qualname != NULL ? strlen(qualname) : 0;
+    char *key = module != NULL && qualname != NULL ? sp_malloc(nm + nq + 2)
+                                                   : NULL;
+    uint32_t ri = UINT32_MAX;
+    int64_t v;
+    if (key == NULL) {
+        goto fail;
+    }
+    memcpy(key, module, nm);
+    key[nm] = '\x1f';
+    memcpy(key + nm + 1, qualname, nq + 1);
+    if (sp_strmap_get(&rec_by_name, 0, key, &v)) {
+        ri = (uint32_t)v;
+        sp_free(key);
+        sp_free(module);
+        sp_free(qualname);
+    }
+    else {
+        /* The slots of the page index hold the record + 1 in 16 bits. */
+        if (nrecs + 1 >= UINT16_MAX) {
+            goto fail;
+        }
+        if (nrecs == recs_cap) {
+            size_t cap = recs_cap ? recs_cap * 2 : 256;
+            struct rec *r = sp_realloc(recs, cap * sizeof(*r));
+            if (r == NULL) {
+                goto fail;
+            }
+            recs = r;
+            recs_cap = cap;
+        }
+        if (sp_strmap_put(&rec_by_name, 0, key, (int64_t)nrecs) < 0) {
+            goto fail;
+        }
+        ri = (uint32_t)nrecs++;
+        memset(&recs[ri], 0, sizeof(recs[ri]));
+        recs[ri].module = module;       /* key stays: the map borrows it */
+        recs[ri].qualname = qualname;
+    }
+    *off = sp_pyver.block_offset(tp);
+    if (!pmap_put(&types, (uintptr_t)tp, ri, (uint32_t)*off)) {
         return UINT32_MAX;
     }
-    memset(&recs[nrecs], 0, sizeof(recs[nrecs]));
-    recs[nrecs].tp = tp;
-    recs[nrecs].block_offset = sp_pyver.block_offset(tp);
-    return (uint32_t)nrecs++;
+    return ri;
+fail:
+    sp_free(key);
+    sp_free(module);
+    sp_free(qualname);
+    return UINT32_MAX;
 }
 
 /* A new class at an address a dead one had: a new record. */
@@ -347,6 +382,7 @@ static char **frame_keys;               /* owned keys of frame_index */
 struct fcache_slot {
     PyObject *code, *name, *file;
     int addr;
+    int line;
     uint32_t frame;
 };
 static struct fcache_slot fcache[FCACHE_SIZE];
@@ -354,15 +390,27 @@ static struct fcache_slot fcache[FCACHE_SIZE];
 static uint32_t
 frame_intern(const char *function, const char *file, int line, bool native)
 {
-    char buf[1024];
-    int n = snprintf(buf, sizeof(buf), "%c\x1f%s\x1f%s\x1f%d",
-                     native ? 'n' : 'p', file != NULL ? file : "",
-                     function, line);
+    char small[512];
+    char *buf = small;
+    const char *fl0 = file != NULL ? file : "";
+    int n = snprintf(small, sizeof(small), "%c\x1f%d\x1f%s\x1f%s",
+                     native ? 'n' : 'p', line, fl0, function);
     int64_t v;
     if (n < 0) {
         return UINT32_MAX;
     }
+    if ((size_t)n >= sizeof(small)) {
+        buf = sp_malloc((size_t)n + 1);     /* a long path or name */
+        if (buf == NULL) {
+            return UINT32_MAX;
+        }
+        snprintf(buf, (size_t)n + 1, "%c\x1f%d\x1f%s\x1f%s",
+                 native ? 'n' : 'p', line, fl0, function);
+    }
     if (sp_strmap_get(&frame_index, 0, buf, &v)) {
+        if (buf != small) {
+            sp_free(buf);
+        }
         return (uint32_t)v;
     }
     if (nframes == frames_cap) {
@@ -376,11 +424,14 @@ frame_intern(const char *function, const char *file, int line, bool native)
             frame_keys = k;
         }
         if (f == NULL || k == NULL) {
+            if (buf != small) {
+                sp_free(buf);
+            }
             return UINT32_MAX;
         }
         frames_cap = cap;
     }
-    char *key = sp_strdup(buf);
+    char *key = buf != small ? buf : sp_strdup(buf);
     char *fn = sp_strdup(function);
     char *fl = file != NULL ? sp_strdup(file) : NULL;
     if (key == NULL || fn == NULL || (file != NULL && fl == NULL)
@@ -404,13 +455,15 @@ frame_of_py(const struct sp_pyframe *pf)
     size_t h = (((uintptr_t)pf->code >> 4) * 31u + (unsigned)pf->addr)
                & (FCACHE_SIZE - 1);
     struct fcache_slot *c = &fcache[h];
+    /* A code object freed and replaced at the same address (exec in a
+     * loop) can match everything but the line: check it too. */
+    int line = PyCode_Addr2Line((PyCodeObject *)pf->code, pf->addr);
     if (c->code == pf->code && c->addr == pf->addr && c->name == pf->name
-        && c->file == pf->file) {
+        && c->file == pf->file && c->line == line) {
         return c->frame;
     }
     char *fn = sp_py_utf8(pf->name);
     char *fl = sp_py_utf8(pf->file);
-    int line = PyCode_Addr2Line((PyCodeObject *)pf->code, pf->addr);
     uint32_t f = fn != NULL ? frame_intern(fn, fl, line > 0 ? line : 0, false)
                             : UINT32_MAX;
     sp_free(fn);
@@ -420,6 +473,7 @@ frame_of_py(const struct sp_pyframe *pf)
         c->name = pf->name;
         c->file = pf->file;
         c->addr = pf->addr;
+        c->line = line;
         c->frame = f;
     }
     return f;
@@ -433,7 +487,7 @@ static Dl_info self_info;       /* this library */
 static void *python_base;       /* the DSO holding the interpreter */
 
 /* ip -> frame, for native frames: symbolizing (dladdr) is the slow part. */
-static struct pmap ip_frames;
+static struct pmap ip_frames;   /* shift 0: return addresses are unaligned */
 
 static uint32_t
 frame_of_ip(void *ip)
@@ -697,7 +751,7 @@ take_stack(uint32_t ri)
  * hash table of pointers, which also thrashed the caches (make bench,
  * docs/performance.md). */
 #define PAGE_SHIFT 12
-#define PAGE_SLOTS_MAX 512      /* 4096 / 8 */
+#define PAGE_SLOTS_MAX 256      /* 4096 / 16 */
 struct page {
     /* Which slots hold an instance: a free of another block of the page
      * (pools mix instances with other objects of their size class) reads
@@ -710,7 +764,7 @@ static struct page *pages;
 static size_t npages, pages_cap;
 static uint32_t free_page = UINT32_MAX;    /* a free entry of pages[],
                                               chained through .n */
-static struct pmap page_map;    /* page number -> pages[] index */
+static struct pmap page_map;    /* page number -> pages[] index (shift 0) */
 static unsigned slot_shift = 4;
 /* A direct-mapped cache of page_map (pageno -> index + 1; 0 = empty):
  * frees alternate between the pools of a few size classes. */
@@ -721,7 +775,7 @@ static struct {
 } pcache[PCACHE];
 
 /* Sampled live instances: block -> site + 1 (b), record (a). */
-static struct pmap sampled;
+static struct pmap sampled = {.shift = 4};
 
 /* A filter in front of page_map: one bit per page number modulo 2^20
  * (128 KiB, mostly in cache), set when a page gets slots, so a free of a
@@ -894,35 +948,50 @@ count_free(uint32_t ri, uintptr_t block)
 /* One-entry cache of rec_of(): instances of one class come in runs
  * (last_tp is declared with rec_forget, which clears it). */
 static uint32_t last_ri = UINT32_MAX;
+static size_t last_off;
 
 static inline uint32_t
-rec_of_cached(PyTypeObject *tp)
+rec_of_cached(PyTypeObject *tp, size_t *off)
 {
     if (tp == last_tp && last_ri != UINT32_MAX) {
+        *off = last_off;
         return last_ri;
     }
-    uint32_t ri = rec_of(tp);
+    uint32_t ri = rec_of(tp, off);
     if (ri != UINT32_MAX) {
-        rec_name(&recs[ri], tp);
         last_tp = tp;
         last_ri = ri;
+        last_off = *off;
     }
     return ri;
+}
+
+/* Only the main interpreter's threads touch the tables: the hooks are
+ * process-wide, and a 3.12+ subinterpreter with a GIL of its own runs
+ * them at the same time as the main interpreter. */
+static PyInterpreterState *main_interp;
+
+static inline bool
+in_main_interp(void)
+{
+    PyThreadState *ts = sp_tstate_unchecked();
+    return ts != NULL && ts->interp == main_interp;
 }
 
 static PyObject *
 counting_tp_alloc(PyTypeObject *tp, Py_ssize_t nitems)
 {
     PyObject *op = PyType_GenericAlloc(tp, nitems);
-    if (op == NULL || !started) {
+    if (op == NULL || !started || !in_main_interp()) {
         return op;
     }
-    uint32_t ri = rec_of_cached(tp);
+    size_t off;
+    uint32_t ri = rec_of_cached(tp, &off);
     if (ri == UINT32_MAX) {
         frees_exact = false;
         return op;
     }
-    count_alloc(ri, (uintptr_t)op - recs[ri].block_offset);
+    count_alloc(ri, (uintptr_t)op - off);
     return op;
 }
 
@@ -930,7 +999,8 @@ static void
 hook_free(void *ctx, void *p)
 {
     (void)ctx;
-    if (p != NULL && npages != 0) {
+    if (p != NULL && npages != 0 && page_bit((uintptr_t)p >> PAGE_SHIFT)
+        && in_main_interp()) {
         uint32_t ri1 = slot_take((uintptr_t)p);
         if (ri1 != 0) {
             count_free(ri1 - 1, (uintptr_t)p);
@@ -948,7 +1018,8 @@ static void *
 hook_realloc(void *ctx, void *p, size_t n)
 {
     (void)ctx;
-    uint32_t ri1 = p != NULL && npages != 0 ? slot_take((uintptr_t)p) : 0;
+    uint32_t ri1 = p != NULL && npages != 0 && in_main_interp()
+                       ? slot_take((uintptr_t)p) : 0;
     void *q = obj_orig.realloc(obj_orig.ctx, p, n);
     if (ri1 != 0) {
         uintptr_t from = q != NULL ? (uintptr_t)q : (uintptr_t)p;
@@ -984,7 +1055,11 @@ static PyObject *
 counting_type_new(PyTypeObject *meta, PyObject *args, PyObject *kwds)
 {
     PyObject *t = type_new_orig(meta, args, kwds);
-    if (t != NULL && started && PyType_Check(t)) {
+    /* type(obj) (3.8/3.9 route it here) returns an existing class. */
+    bool one_arg = args != NULL && PyTuple_Check(args)
+                   && PyTuple_GET_SIZE(args) == 1;
+    if (t != NULL && started && !one_arg && PyType_Check(t)
+        && in_main_interp()) {
         rec_forget((PyTypeObject *)t);
         patch_type((PyTypeObject *)t);
     }
@@ -994,19 +1069,25 @@ counting_type_new(PyTypeObject *meta, PyObject *args, PyObject *kwds)
 /* Every class alive now: object's subclasses, recursively, through the
  * type's own tp_subclasses via __subclasses__() (a list it builds: the
  * only Python objects this file makes, once, at start). */
+static struct pmap patched = {.shift = 4};   /* classes walked at start */
+
 static void
 patch_existing(PyTypeObject *tp, int depth)
 {
     PyObject *subs;
-    if (depth > 200) {
-        return;
+    if (depth > 1000 || pmap_find(&patched, (uintptr_t)tp) != NULL
+        || !pmap_put(&patched, (uintptr_t)tp, 0, 0)) {
+        return;     /* walked already (several bases), or out of memory */
     }
     patch_type(tp);
     if (PyType_IsSubtype(tp, &PyType_Type) && tp->tp_new != NULL
         && tp->tp_new == type_new_orig && tp != &PyType_Type) {
         tp->tp_new = counting_type_new;
     }
-    subs = PyObject_CallMethod((PyObject *)tp, "__subclasses__", NULL);
+    /* type.__subclasses__(tp): the C method itself, not a lookup
+     * through tp that a class or metaclass could override. */
+    subs = PyObject_CallMethod((PyObject *)&PyType_Type, "__subclasses__",
+                               "O", (PyObject *)tp);
     if (subs == NULL) {
         PyErr_Clear();
         return;
@@ -1027,7 +1108,7 @@ patch_existing(PyTypeObject *tp, int depth)
 static void
 alloc_event(PyObject *op, bool created)
 {
-    if (op == NULL || !started) {
+    if (op == NULL || !started || !in_main_interp()) {
         return;     /* PyRefTracer_TRACKER_REMOVED (3.14+) has no object */
     }
     PyTypeObject *tp = Py_TYPE(op);
@@ -1042,12 +1123,13 @@ alloc_event(PyObject *op, bool created)
     if (!(tp->tp_flags & Py_TPFLAGS_HEAPTYPE)) {
         return;
     }
-    uint32_t ri = rec_of_cached(tp);
+    size_t off;
+    uint32_t ri = rec_of_cached(tp, &off);
     if (ri == UINT32_MAX) {
         frees_exact = false;
         return;
     }
-    count_alloc(ri, (uintptr_t)op - recs[ri].block_offset);
+    count_alloc(ri, (uintptr_t)op - off);
 }
 
 /* ------------------------------------------------------------ life */
@@ -1063,6 +1145,8 @@ sp_allocs_start(const struct sp_config *cfg)
     const char *an = sp_allocator_name();
     snprintf(allocator_before, sizeof(allocator_before), "%s",
              an != NULL ? an : "custom");
+    main_interp = PyInterpreterState_Main();
+    sp_strmap_init(&rec_by_name);
     sample_every = cfg->sample_every;
     max_depth = cfg->max_depth;
     want_native = cfg->native && sample_every != 0;
@@ -1073,8 +1157,10 @@ sp_allocs_start(const struct sp_config *cfg)
         rng_state = 1;
     }
     countdown = next_gap();
-    /* pymalloc's ALIGNMENT: 8 with 4 KiB pools (3.8/3.9), 16 after. */
-    slot_shift = sp_pyver.pool_size == 4096 ? 3 : 4;
+    /* Blocks start at multiples of 16 on every version: pymalloc's
+     * ALIGNMENT is 16 on 64-bit since 3.8 (Objects/obmalloc.c), glibc's
+     * MALLOC_ALIGNMENT 16. */
+    slot_shift = 4;
     sp_strmap_init(&frame_index);
     if (want_native) {
         native_init();
@@ -1104,6 +1190,8 @@ sp_allocs_start(const struct sp_config *cfg)
     type_new_orig = PyType_Type.tp_new;
     PyType_Type.tp_new = counting_type_new;
     patch_existing(&PyBaseObject_Type, 0);
+    sp_free(patched.slots);
+    memset(&patched, 0, sizeof(patched));
     return true;
 }
 
@@ -1131,8 +1219,7 @@ check_frees(void)
     }
     canary = PyObject_Malloc(1);
     if (canary == NULL) {
-        PyErr_Clear();
-        return;
+        return;     /* sets no exception */
     }
     canary_seen = false;
     PyObject_Free(canary);
@@ -1208,40 +1295,46 @@ cmp_class_out(const void *pa, const void *pb)
 }
 
 /* Split total between n parts in proportion to weights (sum wsum > 0),
- * exactly: floors first, then the remainder to the largest fractional
- * parts (ties: lower index). */
+ * exactly: floors first, then one more to each of the largest fractional
+ * parts (ties: lower index) -- the largest-remainder method, in
+ * O(n log n).  False when out of memory (out then holds the floors). */
+struct rem {
+    __uint128_t r;
+    size_t i;
+};
+
+static int
+cmp_rem(const void *pa, const void *pb)
+{
+    const struct rem *a = pa, *b = pb;
+    if (a->r != b->r) {
+        return a->r > b->r ? -1 : 1;
+    }
+    return (a->i > b->i) - (a->i < b->i);
+}
+
 static void
 apportion(uint64_t total, const uint64_t *w, uint64_t wsum, size_t n,
           uint64_t *out)
 {
     uint64_t given = 0;
+    struct rem *rs = sp_malloc((n ? n : 1) * sizeof(*rs));
     for (size_t i = 0; i < n; i++) {
         __uint128_t x = (__uint128_t)total * w[i];
         out[i] = (uint64_t)(x / wsum);
         given += out[i];
-    }
-    while (given < total) {
-        size_t best = 0;
-        __uint128_t best_rem = 0;
-        bool any = false;
-        for (size_t i = 0; i < n; i++) {
-            __uint128_t rem = ((__uint128_t)total * w[i]) % wsum;
-            /* Already topped up: its remainder is spent. */
-            if (out[i] > (uint64_t)(((__uint128_t)total * w[i]) / wsum)) {
-                continue;
-            }
-            if (!any || rem > best_rem) {
-                best = i;
-                best_rem = rem;
-                any = true;
-            }
+        if (rs != NULL) {
+            rs[i].r = x % wsum;
+            rs[i].i = i;
         }
-        if (!any) {
-            break;
-        }
-        out[best]++;
-        given++;
     }
+    if (given < total && rs != NULL) {
+        qsort(rs, n, sizeof(*rs), cmp_rem);
+        for (size_t k = 0; given < total && k < n; k++, given++) {
+            out[rs[k].i]++;
+        }
+    }
+    sp_free(rs);
 }
 
 /* Fill r->allocs from the counters now.  With `census` (a census has just
@@ -1291,7 +1384,8 @@ fill(struct sp_report *r, bool census)
         char key[1024];
         int64_t v;
         rec_group[i] = UINT32_MAX;
-        if (rc->qualname == NULL || rc->allocated == 0) {
+        if (rc->qualname == NULL || rc->module == NULL
+            || rc->allocated == 0) {
             continue;
         }
         snprintf(key, sizeof(key), "%s\x1f%s", rc->module, rc->qualname);

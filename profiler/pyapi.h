@@ -41,6 +41,17 @@ sp_interp_current(void)
 #endif
 }
 
+/* The calling thread's state, or NULL (never a fatal error). */
+static inline PyThreadState *
+sp_tstate_unchecked(void)
+{
+#if PY_VERSION_HEX >= 0x030D0000
+    return PyThreadState_GetUnchecked();
+#else
+    return _PyThreadState_UncheckedGet();
+#endif
+}
+
 /* Is the runtime finalizing (Py_FinalizeEx has begun)?  3.13 made it
  * public (Python/pylifecycle.c). */
 static inline bool

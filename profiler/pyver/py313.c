@@ -640,22 +640,15 @@ tracer_installed(void)
 }
 
 /* Is tracemalloc tracing?  Its tracer (_PyTraceMalloc_TraceRef, data
- * NULL) is a local symbol, so it is recognized by its owner's state.
- * Called once, at activation, only when some tracer is installed. */
+ * NULL) is a local symbol, so it is recognized by its owner's state:
+ * _PyRuntime.tracemalloc.config.tracing (Include/internal/
+ * pycore_tracemalloc.h), read, not asked -- PYTHONTRACEMALLOC starts it
+ * from C without importing _tracemalloc, and an import could run Python
+ * finders. */
 static bool
 tracemalloc_tracing(void)
 {
-    PyObject *mod = PyImport_ImportModule("_tracemalloc");
-    PyObject *res = NULL;
-    bool on = false;
-    if (mod != NULL) {
-        res = PyObject_CallMethod(mod, "is_tracing", NULL);
-    }
-    on = res == Py_True;
-    Py_XDECREF(res);
-    Py_XDECREF(mod);
-    PyErr_Clear();
-    return on;
+    return _PyRuntime.tracemalloc.config.tracing != 0;
 }
 
 /* Installs the tracer.  At start a tracer already there is chained to

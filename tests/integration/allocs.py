@@ -25,6 +25,10 @@ does, whose Ctx and job wrapper these tests share.
   allocs/identical       the exact-counts program's exit status, stdout
                          and stderr are the same with and without the
                          library at sample_every=1, native=1.
+  allocs/review-*        what a review found (allocs/review.py): a
+                         metaclass older than the profiler, 66,000
+                         throw-away classes, a class per call, exec() in
+                         a loop, a subinterpreter with its own GIL.
 """
 import json
 import os
@@ -324,6 +328,51 @@ def t_identical(c):
     return ""
 
 
+REVIEW = {
+    # case: (classes -> (allocated, freed, live, peak_live), Foo sites)
+    "meta": ({"C": (100, 0, 100, 100), "D": (100, 0, 100, 100)}, None),
+    "many": ({"K": (66000, 66000, 0, 1),
+              "After": (1000, 0, 1000, 1000)}, None),
+    "peak": ({"make.<locals>.C": (10000, 10000, 0, 1000)}, None),
+    "exec": ({"Foo": (200, 0, 200, 200)}, 200),
+    "subint": ({}, None),
+}
+
+
+def t_review(c, case):
+    out = c.path("r.json")
+    argv = [c.interp.path, os.path.join(PROGS, "review.py"), case]
+    extra = {"PYTHONPATH": os.path.join(PROGS, "metasite")} \
+        if case == "meta" else None
+    p = c.run(argv, "output=%s,text=none,sample_every=1" % out, extra=extra)
+    c.m.eq("exit status", 0, p.rc)
+    c.m.eq("stdout", b"ok\n", p.out)
+    c.m.eq("stderr", "", p.err.decode(errors="replace"))
+    r = load(out)
+    a = r["allocations"]
+    c.m.eq("frees_exact", True, a["frees_exact"])
+    got = classes_of(r)
+    want, foo_sites = REVIEW[case]
+    for q, counts in sorted(want.items()):
+        g = got.get(("__main__", q))
+        c.m.eq(q + " allocated/freed/live/peak_live", counts,
+               g and (g["allocated"], g["freed"], g["live"], g["peak_live"]))
+    if case == "subint":
+        # The main interpreter's Foo: every one made counted, 7 alive.
+        g = got.get(("__main__", "Foo"))
+        c.m.true(g is not None and g["live"] == 7
+                 and g["allocated"] == g["freed"] + 7
+                 and g["allocated"] >= 20007,
+                 "main-interpreter Foo counts %r" % g)
+        c.m.eq("classes of the subinterpreter", [],
+               [k for k in got if k[1] == "Bar"])
+    if foo_sites is not None:
+        c.m.eq("Foo sites (one per exec'd line)", foo_sites,
+               len([s for s in a["sites"] if s["qualname"] == "Foo"]))
+    check_sums(c.m, r)
+    return ""
+
+
 def _tests(interp):
     return [
         ("allocs/exact-counts", t_exact_counts),
@@ -333,7 +382,9 @@ def _tests(interp):
         ("allocs/off", t_off),
         ("allocs/tracemalloc", t_tracemalloc),
         ("allocs/identical", t_identical),
-    ]
+    ] + [("allocs/review-" + case, lambda c, case=case: t_review(c, case))
+         for case in REVIEW
+         if case != "subint" or interp.vinfo >= (3, 12)]
 
 
 def jobs(interp, want, keep):
