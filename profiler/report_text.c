@@ -18,6 +18,7 @@
 #include "internal.h"
 
 #include <inttypes.h>           /* PRIu64 */
+#include <math.h>               /* round */
 #include <stdio.h>              /* snprintf */
 #include <string.h>             /* strlen, strrchr, strnlen, memcpy */
 
@@ -100,6 +101,20 @@ put_bytes_exact(struct sp_buf *b, uint64_t x)
     }
     sp_fmt_count(exact, sizeof(exact), x);
     sp_buf_printf(b, "%s (%s B)", human, exact);
+}
+
+/* A number of seconds as the JSON report holds it, six decimals: the
+ * text is rendered from that value, so `slotprof report` shows the same
+ * text from the JSON as the library did (1.04965 ms is 1.0 ms, but the
+ * 0.001050 s the JSON says would be 1.1).  Values past the fixed format
+ * stay as they are. */
+static double
+as_in_json(double x)
+{
+    if (!(x > -9e12 && x < 9e12)) {
+        return x;
+    }
+    return round(x * 1e6) / 1e6;
 }
 
 /* ------------------------------------------------------------ strings */
@@ -545,7 +560,8 @@ put_session(struct sp_buf *b, const struct sp_report *r)
     }
     if (snapshot && ss->has_peak) {
         char at[32];
-        if (!sp_fmt_fixed(at, sizeof(at), ss->peak.at_seconds, 3)) {
+        if (!sp_fmt_fixed(at, sizeof(at), as_in_json(ss->peak.at_seconds),
+                          3)) {
             strcpy(at, "?");
         }
         sp_buf_puts(b, "peak so far: ");
@@ -612,7 +628,8 @@ put_growth(struct sp_buf *b, const struct sp_report *r, size_t shown)
                     break;
                 }
             }
-            if (!sp_fmt_fixed(at, sizeof(at), p->at_seconds, 1)) {
+            if (!sp_fmt_fixed(at, sizeof(at), as_in_json(p->at_seconds),
+                              1)) {
                 strcpy(at, "?");
             }
             sp_buf_printf(b, "%s %s @%ss", k ? " ->" : "", cnt, at);
@@ -654,10 +671,11 @@ put_header(struct sp_buf *b, const struct sp_report *r)
             break;
         }
     }
-    if (!sp_fmt_fixed(at, sizeof(at), r->chosen.at_seconds, 3)) {
+    if (!sp_fmt_fixed(at, sizeof(at), as_in_json(r->chosen.at_seconds), 3)) {
         strcpy(at, "?");
     }
-    if (!sp_fmt_fixed(dur, sizeof(dur), r->chosen.duration_seconds * 1000.0,
+    if (!sp_fmt_fixed(dur, sizeof(dur),
+                      as_in_json(r->chosen.duration_seconds) * 1000.0,
                       1)) {
         strcpy(dur, "?");
     }

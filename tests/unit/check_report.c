@@ -1174,6 +1174,28 @@ START_TEST(test_text_session)
 }
 END_TEST
 
+/* The text shows seconds as the JSON holds them (six decimals), so text
+ * rendered from the JSON (slotprof report) equals the library's. */
+START_TEST(test_text_seconds_as_in_json)
+{
+    struct sp_report *r = sample_report();
+    struct sp_buf t, j;
+    r->chosen.duration_seconds = 0.00104965;   /* 1.04965 ms: JSON 0.001050 */
+    r->chosen.at_seconds = 2.0004996;          /* JSON 2.000500 */
+    sp_buf_init(&t);
+    sp_buf_init(&j);
+    sp_report_text(r, 20, &t);
+    sp_report_json(r, &j);
+    ck_assert_ptr_nonnull(strstr(j.data, "\"duration_seconds\": 0.001050"));
+    ck_assert_ptr_nonnull(strstr(j.data, "\"at_seconds\": 2.000500"));
+    ck_assert_msg(strstr(t.data, "2.001 s after start") != NULL
+                  && strstr(t.data, "in 1.1 ms") != NULL, "%s", t.data);
+    sp_buf_free(&t);
+    sp_buf_free(&j);
+    sp_report_free(r);
+}
+END_TEST
+
 /* ---------------------------------------------------------- allocations */
 
 /* sample_report() with allocation data: two classes counted, three
@@ -1377,6 +1399,7 @@ report_suite(void)
     tcase_add_test(tc, test_text_control_chars);
     tcase_add_test(tc, test_text_empty_slots_tuple);
     tcase_add_test(tc, test_json_allocations);
+    tcase_add_test(tc, test_text_seconds_as_in_json);
     tcase_add_test(tc, test_text_allocations);
     suite_add_tcase(s, tc);
 
