@@ -421,15 +421,20 @@ set_signal(struct sp_config *cfg, struct span v, char *err, size_t errlen)
     return parse_signal(v, cfg, err, errlen);
 }
 
-/* A flag: alone ("dormant") or with a boolean word. */
+/* A flag: alone ("dormant": v.p is NULL) or with a boolean word.
+ * "dormant=" with nothing after it is a mistake, not a yes. */
 static bool
 parse_flag(const char *key, struct span v, bool *out, char *err,
            size_t errlen)
 {
-    static const char *const yes[] = {"", "1", "yes", "true", "on"};
+    static const char *const yes[] = {"1", "yes", "true", "on"};
     static const char *const no[] = {"0", "no", "false", "off"};
     char q[SP_QUOTE_MAX + 4];
 
+    if (v.p == NULL) {
+        *out = true;
+        return true;
+    }
     for (size_t i = 0; i < SP_ARRAY_LEN(yes); i++) {
         if (span_is(v, yes[i])) {
             *out = true;
@@ -549,7 +554,7 @@ apply_item(struct sp_config *cfg, struct span item, char *err,
             continue;
         }
         if (eq == NULL && options[i].flag) {
-            return options[i].set(cfg, (struct span){"", 0}, err, errlen);
+            return options[i].set(cfg, (struct span){NULL, 0}, err, errlen);
         }
         if (eq == NULL) {
             fail(err, errlen, "option %s has no value "

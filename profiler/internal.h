@@ -20,6 +20,7 @@
 #include <stdbool.h>            /* bool */
 #include <stddef.h>             /* size_t */
 #include <stdint.h>             /* uint64_t */
+#include <sys/types.h>          /* ssize_t */
 
 /* ------------------------------------------------------------------ */
 /* Impossible states.  In a debug/test build they assert; in release they
@@ -56,6 +57,9 @@ void sp_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Write all of data to fd, retrying short writes and EINTR, with SIGPIPE
  * blocked (and a SIGPIPE it raised discarded).  False with errno set. */
 bool sp_write_all(int fd, const void *data, size_t len);
+/* One write(2) (retried on EINTR), SIGPIPE handled as above: what
+ * write(2) returns. */
+ssize_t sp_write_some(int fd, const void *data, size_t len);
 
 /* ------------------------------------------------------------------ */
 /* strbuf.c -- a growable string in the profiler's own heap.  Appending
@@ -83,6 +87,17 @@ void sp_fmt_count(char *out, size_t outlen, uint64_t x);
  * out untouched, for NaN, infinities, values past 9e18, and decimals
  * outside 0..18. */
 bool sp_fmt_fixed(char *out, size_t outlen, double x, int decimals);
+/* Text for a terminal.  Names and paths come from the program and may
+ * hold anything; a terminal must not be sent control sequences.  Unsafe:
+ * a C0 control or DEL, a C1 control (U+0080..U+009F as UTF-8), or a
+ * byte that does not start a valid UTF-8 character.  sp_text_unsafe():
+ * how many bytes the unsafe sequence at s spans, 0 when s starts a safe
+ * character (or is the end).  sp_buf_put_clean(): s with each unsafe
+ * sequence as one '?' (NULL as "?").  sp_text_clean(): the same into
+ * out, cut at a character boundary to fit; returns the length. */
+size_t sp_text_unsafe(const char *s);
+void sp_buf_put_clean(struct sp_buf *b, const char *s);
+size_t sp_text_clean(char *out, size_t outlen, const char *s);
 
 /* ------------------------------------------------------------------ */
 /* strmap.c -- (tag, string) -> integer, for membership tests that would

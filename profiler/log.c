@@ -14,22 +14,64 @@
 #include <string.h>             /* memcpy */
 #include <unistd.h>             /* write */
 
+/* A reader that went away must not kill the host with SIGPIPE: a
+ * program that restored SIG_DFL (as CLI tools are told to) would exit 141
+ * at the report.  SIGPIPE is blocked around our writes; if one raised a
+ * SIGPIPE that was not pending before, it is taken back. */
+struct pipe_guard {
+    sigset_t set, old;
+    bool was_pending;
+};
+
+static void
+guard_begin(struct pipe_guard *g)
+{
+    sigset_t pending;
+    sigemptyset(&g->set);
+    sigaddset(&g->set, SIGPIPE);
+    sigpending(&pending);
+    g->was_pending = sigismember(&pending, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &g->set, &g->old);
+}
+
+static void
+guard_end(struct pipe_guard *g)
+{
+    sigset_t pending;
+    int saved = errno;
+    if (!g->was_pending) {
+        struct timespec zero = {0, 0};
+        sigpending(&pending);
+        if (sigismember(&pending, SIGPIPE)) {
+            sigtimedwait(&g->set, NULL, &zero);
+        }
+    }
+    pthread_sigmask(SIG_SETMASK, &g->old, NULL);
+    errno = saved;
+}
+
+ssize_t
+sp_write_some(int fd, const void *data, size_t len)
+{
+    struct pipe_guard g;
+    ssize_t w;
+
+    guard_begin(&g);
+    do {
+        w = write(fd, data, len);
+    } while (w < 0 && errno == EINTR);
+    guard_end(&g);
+    return w;
+}
+
 bool
 sp_write_all(int fd, const void *data, size_t len)
 {
     const char *p = data;
-    sigset_t pipe_set, old, pending;
-    bool ok = true, was_pending;
+    struct pipe_guard g;
+    bool ok = true;
 
-    /* A reader that went away must not kill the host with SIGPIPE: a
-     * program that restored SIG_DFL (as CLI tools are told to) would
-     * exit 141 at the report.  Block it around the write; if the write
-     * raised one that was not pending before, take it back. */
-    sigemptyset(&pipe_set);
-    sigaddset(&pipe_set, SIGPIPE);
-    sigpending(&pending);
-    was_pending = sigismember(&pending, SIGPIPE);
-    pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+    guard_begin(&g);
     while (len > 0) {
         ssize_t w = write(fd, p, len);
         if (w < 0 && errno == EINTR) {
@@ -45,16 +87,7 @@ sp_write_all(int fd, const void *data, size_t len)
         p += w;
         len -= (size_t)w;
     }
-    int saved = errno;
-    if (!was_pending) {
-        struct timespec zero = {0, 0};
-        sigpending(&pending);
-        if (sigismember(&pending, SIGPIPE)) {
-            sigtimedwait(&pipe_set, NULL, &zero);
-        }
-    }
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    errno = saved;
+    guard_end(&g);
     return ok;
 }
 
@@ -73,7 +106,11 @@ sp_log(const char *fmt, ...)
     if (k < 0) {
         return;
     }
-    n += (size_t)k < sizeof(line) - n - 1 ? (size_t)k : sizeof(line) - n - 2;
+    /* Paths and class names come from the program: no control
+     * characters on the user's terminal, and one line stays one line. */
+    char clean[sizeof(line)];
+    n += sp_text_clean(clean, sizeof(line) - n - 1, line + n);
+    memcpy(line + sizeof(prefix) - 1, clean, n - (sizeof(prefix) - 1));
     line[n++] = '\n';
 
     int saved = errno;

@@ -21,8 +21,9 @@
  */
 #include "internal.h"
 
-#include <errno.h>              /* errno, EINTR, EEXIST, EIO, EISDIR... */
+#include <errno.h>              /* errno, EEXIST, EISDIR, ETIMEDOUT... */
 #include <fcntl.h>              /* open, O_* */
+#include <poll.h>               /* poll: a device that is not ready */
 #include <stdatomic.h>          /* atomic_uint: the temp-name counter */
 #include <stdio.h>              /* rename, snprintf */
 #include <sys/stat.h>           /* lstat, stat, S_ISREG */
@@ -74,65 +75,170 @@ open_temp(const char *path, char *tmp, size_t tmplen)
     return -1;                  /* errno is EEXIST */
 }
 
-/* All of data, through short writes and signals. */
+/* What the entry at a report path is, and so how it is written. */
+enum target {
+    T_FILE,         /* none, a regular file, or a link: replaced whole */
+    T_OWN_FD,       /* names a descriptor of this process: written to it */
+    T_DEVICE,       /* a character device (/dev/null, a terminal) */
+    T_REFUSED,      /* a FIFO, socket or block device: never opened */
+};
 
-/* Is path a stream to write into rather than a file to replace?
- * /dev/null, a FIFO, a terminal, and links to them (/dev/stderr ->
- * /proc/self/fd/2): renaming over /dev/stdout as root would replace the
- * system's symlink with a regular file.  A link under /dev or /proc names
- * a descriptor even when it points at a regular file (stdout redirected to
- * a file), so it is appended to, never replaced or truncated.  Any other
- * link is replaced, not followed: a link planted at a predictable report
- * path cannot make us overwrite its target. */
-static bool
-is_stream(const char *path)
+/* The descriptor a path names when it is one of this process's own:
+ * /dev/stdout, /dev/stderr, /dev/fd/N, /proc/self/fd/N,
+ * /proc/<our pid>/fd/N.  Writing to the descriptor itself is what the
+ * host's own writes do; opening the path again would reopen whatever
+ * the descriptor points at (a FIFO, a socket: open(2) can block or fail).
+ * -1 for any other path. */
+static int
+own_fd(const char *path)
 {
-    struct stat l, t;
-    if (lstat(path, &l) != 0) {
-        return false;                   /* a new file */
+    char self[32];
+    const char *num = NULL;
+
+    if (strcmp(path, "/dev/stdout") == 0) {
+        return 1;
     }
-    if (S_ISREG(l.st_mode) || S_ISDIR(l.st_mode)) {
-        return false;
+    if (strcmp(path, "/dev/stderr") == 0) {
+        return 2;
     }
-    if (!S_ISLNK(l.st_mode)) {
-        return true;                    /* device, FIFO, socket */
+    snprintf(self, sizeof(self), "/proc/%ld/fd/", (long)getpid());
+    if (strncmp(path, "/dev/fd/", 8) == 0) {
+        num = path + 8;
     }
-    if (stat(path, &t) != 0) {
-        return false;                   /* dangling link: replace it */
+    else if (strncmp(path, "/proc/self/fd/", 14) == 0) {
+        num = path + 14;
     }
-    if (!S_ISREG(t.st_mode)) {
-        return !S_ISDIR(t.st_mode);
+    else if (strncmp(path, self, strlen(self)) == 0) {
+        num = path + strlen(self);
     }
-    return strncmp(path, "/dev/", 5) == 0 || strncmp(path, "/proc/", 6) == 0;
+    if (num == NULL || *num < '0' || *num > '9') {
+        return -1;
+    }
+    long fd = 0;
+    for (; *num >= '0' && *num <= '9' && fd < 1000000; num++) {
+        fd = fd * 10 + (*num - '0');
+    }
+    return *num == '\0' && fd < 1000000 ? (int)fd : -1;
 }
 
-/* Written in place: opened as it is, never created or truncated. */
-static bool
-write_in_place(const char *path, const char *data, size_t len)
+/* Classify path without opening it.  Never follows a link, except the
+ * system's own links under /dev and /proc (/dev/stdin -> /proc/self/fd/0,
+ * /dev/log ...), whose target decides: a character device is written,
+ * anything else refused -- replacing them as root would break the system.
+ * A link anywhere else is replaced, never followed, so a link planted at
+ * a predictable report path cannot make us write into its target, and a
+ * FIFO planted there cannot make us block or hand it the report.
+ * *what says what a refused entry is. */
+static enum target
+classify(const char *path, const char **what)
 {
-    int fd = open(path, O_WRONLY | O_APPEND | O_NOCTTY | O_CLOEXEC);
+    struct stat l, t;
+
+    *what = NULL;
+    if (own_fd(path) >= 0) {
+        return T_OWN_FD;
+    }
+    if (lstat(path, &l) != 0) {
+        return T_FILE;                  /* a new file */
+    }
+    if (S_ISLNK(l.st_mode)) {
+        if (strncmp(path, "/dev/", 5) != 0
+            && strncmp(path, "/proc/", 6) != 0) {
+            return T_FILE;              /* the link itself is replaced */
+        }
+        if (stat(path, &t) != 0) {
+            *what = "a dangling system link";
+            return T_REFUSED;
+        }
+        l = t;
+        if (S_ISREG(l.st_mode) || S_ISDIR(l.st_mode)) {
+            *what = "a system link to a file";
+            return T_REFUSED;
+        }
+    }
+    if (S_ISREG(l.st_mode) || S_ISDIR(l.st_mode)) {
+        return T_FILE;      /* a directory fails at rename(2), cleanly */
+    }
+    if (S_ISCHR(l.st_mode)) {
+        return T_DEVICE;
+    }
+    *what = S_ISFIFO(l.st_mode)   ? "a FIFO"
+            : S_ISSOCK(l.st_mode) ? "a socket"
+                                  : "a block device";
+    return T_REFUSED;
+}
+
+/* How long a device may keep us waiting, in all: a terminal stopped
+ * with ^S must not freeze the host at its exit. */
+#define SP_DEVICE_WAIT_MS 1000
+
+/* Write into a character device: opened non-blocking (never created,
+ * never made the controlling terminal), checked to be what lstat saw,
+ * and given at most SP_DEVICE_WAIT_MS to take the data.  False with
+ * errno set (ETIMEDOUT when it would not take it). */
+static bool
+write_device(const char *path, const char *data, size_t len)
+{
+    int fd = open(path, O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    struct stat st;
+    bool ok = false;
+    int waited = 0;
+
     if (fd < 0) {
         return false;
     }
-    bool ok = sp_write_all(fd, data, len);
-    int saved = errno;
-    if (close(fd) != 0 && ok) {
-        return false;
+    if (fstat(fd, &st) != 0 || !S_ISCHR(st.st_mode)) {
+        errno = EINVAL;         /* swapped for something else since */
+        goto done;
     }
-    errno = saved;
+    while (len > 0) {
+        size_t chunk = len < 65536 ? len : 65536;
+        ssize_t w = sp_write_some(fd, data, chunk);
+        if (w > 0) {
+            data += w;
+            len -= (size_t)w;
+            continue;
+        }
+        if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+            goto done;
+        }
+        struct pollfd p = {.fd = fd, .events = POLLOUT};
+        int step = SP_DEVICE_WAIT_MS - waited;
+        if (step <= 0) {
+            errno = ETIMEDOUT;
+            goto done;
+        }
+        step = step < 50 ? step : 50;
+        if (poll(&p, 1, step) < 0 && errno != EINTR) {
+            goto done;
+        }
+        waited += step;
+    }
+    ok = true;
+done:
+    {
+        int saved = errno;
+        if (close(fd) != 0 && ok) {
+            return false;
+        }
+        errno = saved;
+    }
     return ok;
 }
 
 /* The last failure logged, "PATH: REASON".  A sampling session writes
  * every few seconds for days: an output that cannot be written is said
- * once, not 86,400 times, until it works again or fails differently. */
+ * once, not 86,400 times, until it works again or fails differently.
+ * Only a success on the same path clears it: the JSON report and the
+ * text report alternate, and one working must not make the other's
+ * failure be said again at every snapshot. */
 static char last_failure[SP_PATH_MAX + 128];
 
 static void
-log_failure(const char *path, int err)
+log_failure(const char *path, const char *reason)
 {
     char msg[sizeof(last_failure)];
-    snprintf(msg, sizeof(msg), "%s: %s", path, strerror(err));
+    snprintf(msg, sizeof(msg), "%s: %s", path, reason);
     if (strcmp(msg, last_failure) == 0) {
         return;
     }
@@ -140,18 +246,49 @@ log_failure(const char *path, int err)
     sp_log("cannot write report to %s", msg);
 }
 
+static void
+log_success(const char *path)
+{
+    size_t n = strlen(path);
+    if (strncmp(last_failure, path, n) == 0 && last_failure[n] == ':') {
+        last_failure[0] = '\0';
+    }
+}
+
 bool
 sp_output_write_atomic(const char *path, const char *data, size_t len)
 {
     char tmp[SP_PATH_MAX + 64];
+    char why[96];
+    const char *what;
     int fd, rc;
 
-    if (is_stream(path)) {
-        if (write_in_place(path, data, len)) {
-            last_failure[0] = '\0';
+    switch (classify(path, &what)) {
+    case T_OWN_FD:
+        if (sp_write_all(own_fd(path), data, len)) {
+            log_success(path);
             return true;
         }
         goto fail;
+    case T_DEVICE:
+        if (write_device(path, data, len)) {
+            log_success(path);
+            return true;
+        }
+        if (errno == ETIMEDOUT) {
+            snprintf(why, sizeof(why), "the device took no data for %d ms",
+                     SP_DEVICE_WAIT_MS);
+            log_failure(path, why);
+            return false;
+        }
+        goto fail;
+    case T_REFUSED:
+        snprintf(why, sizeof(why), "it is %s, not a regular file; nothing "
+                 "written", what);
+        log_failure(path, why);
+        return false;
+    case T_FILE:
+        break;
     }
     fd = open_temp(path, tmp, sizeof(tmp));
     if (fd < 0) {
@@ -175,7 +312,7 @@ sp_output_write_atomic(const char *path, const char *data, size_t len)
     if (rename(tmp, path) != 0) {
         goto fail_unlink;
     }
-    last_failure[0] = '\0';
+    log_success(path);
     return true;
 
 fail_close:
@@ -191,6 +328,6 @@ fail_unlink:
         errno = saved;
     }
 fail:
-    log_failure(path, errno);
+    log_failure(path, strerror(errno));
     return false;
 }

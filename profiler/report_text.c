@@ -119,34 +119,6 @@ as_in_json(double x)
 
 /* ------------------------------------------------------------ strings */
 
-static bool
-is_control(unsigned char c)
-{
-    return c < 0x20 || c == 0x7f;
-}
-
-/* Append s with control bytes shown as '?'. */
-static void
-put_clean(struct sp_buf *b, const char *s)
-{
-    if (s == NULL) {
-        sp_buf_puts(b, "?");
-        return;
-    }
-    while (*s != '\0') {
-        size_t n = 0;
-        while (s[n] != '\0' && !is_control((unsigned char)s[n])) {
-            n++;
-        }
-        sp_buf_append(b, s, n);
-        s += n;
-        if (*s != '\0') {
-            sp_buf_puts(b, "?");
-            s++;
-        }
-    }
-}
-
 /* Columns a UTF-8 string takes, counted as code points (continuation
  * bytes 10xxxxxx do not start one).  Wide CJK characters take two columns
  * on a terminal; names made of them misalign the table a little, which a
@@ -162,33 +134,6 @@ text_width(const char *s)
         }
     }
     return w;
-}
-
-/* Copy s into out, control bytes as '?', truncated at a character
- * boundary if out is too small. */
-static void
-copy_clean(char *out, size_t outlen, const char *s)
-{
-    size_t k = 0;
-
-    for (; *s != '\0' && k + 1 < outlen; s++) {
-        out[k++] = *s;
-        if (is_control((unsigned char)*s)) {
-            out[k - 1] = '?';
-        }
-    }
-    /* Cut inside a UTF-8 sequence: drop its first bytes too. */
-    if (((unsigned char)*s & 0xc0) == 0x80) {
-        while (k > 0 && ((unsigned char)out[k - 1] & 0xc0) == 0x80) {
-            k--;
-        }
-        if (k > 0) {
-            k--;
-        }
-    }
-    if (outlen > 0) {
-        out[k] = '\0';
-    }
 }
 
 /* The last `keep` characters of s (all of s if it is shorter). */
@@ -231,7 +176,7 @@ fmt_class_cell(char *out, size_t outlen, const struct sp_class *c)
         snprintf(tmp, sizeof(tmp), "...%s.%s", tail(mod, keep - wq - 1),
                  qual);
     }
-    copy_clean(out, outlen, tmp);
+    (void)sp_text_clean(out, outlen, tmp);
 }
 
 /* "shop.py:12" (basename only: the table is for scanning), "shop.py"
@@ -246,7 +191,7 @@ fmt_where_cell(char *out, size_t outlen, const struct sp_class *c)
         return;
     }
     const char *slash = strrchr(c->file, '/');
-    copy_clean(base, sizeof(base), slash ? slash + 1 : c->file);
+    (void)sp_text_clean(base, sizeof(base), slash ? slash + 1 : c->file);
     if (c->line > 0) {
         snprintf(out, outlen, "%s:%d", base, c->line);
     }
@@ -396,16 +341,23 @@ static void
 put_py_str(struct sp_buf *b, const char *s)
 {
     sp_buf_puts(b, "'");
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
+        size_t bad = sp_text_unsafe((const char *)p);
         if (*p == '\'' || *p == '\\') {
             sp_buf_printf(b, "\\%c", *p);
         }
-        else if (is_control(*p)) {
-            sp_buf_printf(b, "\\x%02x", *p);
+        else if (bad != 0) {
+            /* C0, DEL: the byte is the code point; a C1 control
+             * (0xc2 0x80..0x9f) is U+0080..U+009F; a stray byte is
+             * shown by its value. */
+            sp_buf_printf(b, "\\x%02x", bad == 2 ? p[1] : p[0]);
+            p += bad;
+            continue;
         }
         else {
             sp_buf_append(b, (const char *)p, 1);
         }
+        p++;
     }
     sp_buf_puts(b, "'");
 }
@@ -451,13 +403,13 @@ fmt_step_label(char *out, size_t outlen, const struct sp_class *c,
 {
     char mod[CELL_MAX], qual[CELL_MAX];
 
-    copy_clean(qual, sizeof(qual), s->qualname ? s->qualname : "?");
+    (void)sp_text_clean(qual, sizeof(qual), s->qualname ? s->qualname : "?");
     if (s->module != NULL && c->module != NULL
         && strcmp(s->module, c->module) == 0) {
         snprintf(out, outlen, "add to class %s:", qual);
         return;
     }
-    copy_clean(mod, sizeof(mod), s->module ? s->module : "?");
+    (void)sp_text_clean(mod, sizeof(mod), s->module ? s->module : "?");
     snprintf(out, outlen, "add to class %s.%s:", mod, qual);
 }
 
@@ -469,15 +421,15 @@ put_plan(struct sp_buf *b, const struct sp_class *c, size_t rank)
     size_t label_width = 0;
 
     sp_buf_printf(b, "#%zu ", rank);
-    put_clean(b, c->module);
+    sp_buf_put_clean(b, c->module);
     sp_buf_puts(b, ".");
-    put_clean(b, c->qualname);
+    sp_buf_put_clean(b, c->qualname);
     sp_buf_puts(b, "  (");
     if (c->file == NULL) {
         sp_buf_puts(b, "?");
     }
     else {
-        put_clean(b, c->file);
+        sp_buf_put_clean(b, c->file);
         if (c->line > 0) {
             sp_buf_printf(b, ":%d", c->line);
         }
@@ -517,9 +469,9 @@ put_plan(struct sp_buf *b, const struct sp_class *c, size_t rank)
     for (size_t i = 0; i < c->nissues; i++) {
         const struct sp_issue *is = &c->issues[i];
         sp_buf_puts(b, is->blocks ? "   BLOCKER  " : "   warning  ");
-        put_clean(b, is->code);
+        sp_buf_put_clean(b, is->code);
         sp_buf_puts(b, ": ");
-        put_clean(b, is->detail);
+        sp_buf_put_clean(b, is->detail);
         sp_buf_puts(b, "\n");
     }
 }
@@ -550,11 +502,11 @@ put_session(struct sp_buf *b, const struct sp_report *r)
         }
         if (ss->session[0] != '\0') {
             sp_buf_puts(b, " of session ");
-            put_clean(b, ss->session);
+            sp_buf_put_clean(b, ss->session);
         }
         if (ss->written_at[0] != '\0') {
             sp_buf_puts(b, ", written ");
-            put_clean(b, ss->written_at);
+            sp_buf_put_clean(b, ss->written_at);
         }
         sp_buf_puts(b, "\n");
     }
@@ -648,7 +600,7 @@ put_header(struct sp_buf *b, const struct sp_report *r)
     memcpy(python, r->python, n);
     python[n] = '\0';
     sp_buf_puts(b, "slotprof report -- CPython ");
-    put_clean(b, python);
+    sp_buf_put_clean(b, python);
     sp_buf_printf(b, ", pid %d\n", r->pid);
 
     /* The census's trigger in words; an unknown one is shown as it is. */
@@ -681,7 +633,7 @@ put_header(struct sp_buf *b, const struct sp_report *r)
     }
     sp_fmt_count(visited, sizeof(visited), r->chosen.objects_visited);
     sp_buf_puts(b, "census: ");
-    put_clean(b, t);
+    sp_buf_put_clean(b, t);
     sp_buf_printf(b, ", %s s after start, %s object%s visited in %s ms; ",
                   at, visited, r->chosen.objects_visited == 1 ? "" : "s",
                   dur);
@@ -700,7 +652,7 @@ put_header(struct sp_buf *b, const struct sp_report *r)
      * the reader must know. */
     if (r->allocator[0] != '\0' && strcmp(r->allocator, "pymalloc") != 0) {
         sp_buf_puts(b, "warning: this process allocates with ");
-        put_clean(b, r->allocator);
+        sp_buf_put_clean(b, r->allocator);
         sp_buf_puts(b, ", not pymalloc: the bytes below assume pymalloc "
                        "and are not what this process uses\n");
     }
@@ -710,18 +662,18 @@ put_header(struct sp_buf *b, const struct sp_report *r)
 static void
 put_frame_short(struct sp_buf *b, const struct sp_frame *f)
 {
-    put_clean(b, f->function);
+    sp_buf_put_clean(b, f->function);
     if (f->native) {
         const char *base = f->file != NULL ? strrchr(f->file, '/') : NULL;
         sp_buf_puts(b, " [");
-        put_clean(b, base != NULL ? base + 1 : (f->file ? f->file : "native"));
+        sp_buf_put_clean(b, base != NULL ? base + 1 : (f->file ? f->file : "native"));
         sp_buf_puts(b, "]");
         return;
     }
     if (f->file != NULL) {
         const char *base = strrchr(f->file, '/');
         sp_buf_puts(b, " (");
-        put_clean(b, base != NULL ? base + 1 : f->file);
+        sp_buf_put_clean(b, base != NULL ? base + 1 : f->file);
         if (f->line > 0) {
             sp_buf_printf(b, ":%d", f->line);
         }

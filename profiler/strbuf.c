@@ -180,3 +180,106 @@ sp_fmt_fixed(char *out, size_t outlen, double x, int decimals)
     }
     return true;
 }
+
+/* ------------------------------------------------------------ terminal */
+
+size_t
+sp_text_unsafe(const char *s)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    unsigned char c = u[0];
+    size_t need;
+    unsigned char lo = 0x80, hi = 0xbf;
+
+    if (c < 0x20 || c == 0x7f) {
+        return 1;                       /* C0 control, DEL */
+    }
+    if (c < 0x80) {
+        return 0;
+    }
+    if (c == 0xc2 && u[1] >= 0x80 && u[1] <= 0x9f) {
+        return 2;                       /* C1 control, U+0080..U+009F */
+    }
+    if (c >= 0xc2 && c <= 0xdf) {
+        need = 1;
+    }
+    else if (c >= 0xe0 && c <= 0xef) {
+        need = 2;
+        lo = c == 0xe0 ? 0xa0 : 0x80;   /* no overlong forms */
+        hi = c == 0xed ? 0x9f : 0xbf;   /* no surrogates */
+    }
+    else if (c >= 0xf0 && c <= 0xf4) {
+        need = 3;
+        lo = c == 0xf0 ? 0x90 : 0x80;
+        hi = c == 0xf4 ? 0x8f : 0xbf;   /* nothing past U+10FFFF */
+    }
+    else {
+        return 1;                       /* not a lead byte */
+    }
+    if (u[1] < lo || u[1] > hi) {
+        return 1;
+    }
+    for (size_t i = 2; i <= need; i++) {
+        if ((u[i] & 0xc0) != 0x80) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* The length of the character at s, which sp_text_unsafe() passed. */
+static size_t
+char_len(const char *s)
+{
+    unsigned char c = (unsigned char)*s;
+    return c < 0x80 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+}
+
+void
+sp_buf_put_clean(struct sp_buf *b, const char *s)
+{
+    if (s == NULL) {
+        sp_buf_puts(b, "?");
+        return;
+    }
+    while (*s != '\0') {
+        size_t n = 0, bad;
+        while (s[n] != '\0' && (bad = sp_text_unsafe(s + n)) == 0) {
+            n += char_len(s + n);
+        }
+        sp_buf_append(b, s, n);
+        s += n;
+        if (*s != '\0') {
+            sp_buf_puts(b, "?");
+            s += sp_text_unsafe(s);
+        }
+    }
+}
+
+size_t
+sp_text_clean(char *out, size_t outlen, const char *s)
+{
+    size_t k = 0;
+
+    if (outlen == 0) {
+        return 0;
+    }
+    while (*s != '\0') {
+        size_t bad = sp_text_unsafe(s);
+        size_t n = bad ? 1 : char_len(s);
+        if (k + n + 1 > outlen) {
+            break;                      /* never half a character */
+        }
+        if (bad) {
+            out[k++] = '?';
+            s += bad;
+        }
+        else {
+            memcpy(out + k, s, n);
+            k += n;
+            s += n;
+        }
+    }
+    out[k] = '\0';
+    return k;
+}

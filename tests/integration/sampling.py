@@ -31,6 +31,7 @@ import re
 import resource
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -1198,6 +1199,88 @@ def t_symlink(ctx):
     return "link replaced after %d snapshots" % r.get("snapshot", 0)
 
 
+def as_user(ctx, user):
+    """preexec_fn for a child that runs as `user` ("root" = as we are),
+    with the scratch directory open to it.  Root bypasses permission
+    checks, an ordinary user does not: FIFOs and links behave the same
+    for both, and both tests must say so."""
+    if user == "root" or os.geteuid() != 0:
+        return None
+    os.chmod(ctx.tmp, 0o777)
+
+    def drop():
+        os.setgroups([])
+        os.setgid(65534)
+        os.setuid(65534)
+    return drop
+
+
+def others_can_run(interp):
+    """Can an ordinary user run this interpreter and its library?"""
+    def open_to_all(path):
+        path = os.path.realpath(path)
+        while True:
+            mode = os.stat(path).st_mode
+            if not mode & (stat.S_IXOTH if stat.S_ISDIR(mode) or
+                           path.endswith(("python3", ".so")) or
+                           os.access(path, os.X_OK) else stat.S_IROTH):
+                return False
+            if path == "/":
+                return True
+            path = os.path.dirname(path)
+    return (os.geteuid() == 0 and interp.lib is not None
+            and open_to_all(interp.path) and open_to_all(interp.lib)
+            and open_to_all(PROGS))
+
+
+def fifo_line(path):
+    return ("slotprof: cannot write report to %s: it is a FIFO, not a "
+            "regular file; nothing written" % path)
+
+
+def t_fifo_output(ctx, user, sampling, what):
+    """A FIFO at the JSON or text path -- anyone who can create entries
+    in the report directory can put one there -- never blocks the
+    program (at exit, or at every snapshot of a session) and never
+    receives the report: one slotprof: line, said once."""
+    fifo = ctx.path("r.json" if what == "output" else "r.txt")
+    os.mkfifo(fifo, 0o666)
+    argv = [ctx.interp.path, ctx.program("phases.py"), "2", "500", "0.2"]
+    opts = ("interval=100ms," if sampling else "") + (
+        "text=none,output=" + fifo if what == "output"
+        else "text=" + fifo)
+    pre = as_user(ctx, user)
+    plain = ctx.run(argv, None, profiled=False, preexec_fn=pre, timeout=30)
+    prof = ctx.run(argv, opts, preexec_fn=pre, timeout=30)
+    same_host(ctx, plain, prof, slotprof_ok=True)
+    m = ctx.m
+    m.eq("slotprof: lines", [fifo_line(fifo)], slotprof_lines(prof.err))
+    m.true(stat.S_ISFIFO(os.lstat(fifo).st_mode), "the FIFO was replaced")
+    return "%.1f s, %s" % (prof.seconds, user)
+
+
+def t_symlink_fifo(ctx, user):
+    """A link to a FIFO is replaced by the report; the FIFO is never
+    opened (a writer would block until someone reads)."""
+    fifo = ctx.path("fifo")
+    os.mkfifo(fifo, 0o666)
+    link = ctx.path("r.json")
+    os.symlink(fifo, link)
+    argv = [ctx.interp.path, ctx.program("phases.py"), "2", "500", "0.2"]
+    pre = as_user(ctx, user)
+    plain = ctx.run(argv, None, profiled=False, preexec_fn=pre, timeout=30)
+    prof = ctx.run(argv, "interval=100ms,text=none,output=" + link,
+                   preexec_fn=pre, timeout=30)
+    same_host(ctx, plain, prof)
+    m = ctx.m
+    m.eq("output is still a symbolic link", False, os.path.islink(link))
+    m.true(stat.S_ISFIFO(os.lstat(fifo).st_mode), "the FIFO was replaced")
+    r = load(link)
+    check_report(ctx, r, "exit report", kind="exit", pid=prof.pid)
+    m.eq("Grow at exit", 1000, last(r, "Grow"))
+    return "link replaced, %s" % user
+
+
 GROW_CLASSES = 150
 
 
@@ -1331,6 +1414,20 @@ def _tests(interp):
     t += [
         ("hostile2/unwritable-output", t_unwritable),
         ("hostile2/symlink-output", t_symlink),
+    ]
+    # As an ordinary user too, where it can run this interpreter and
+    # library (pyenv's live under root's 0700 home; Debian's do not).
+    users = ["root"] + (["nobody"] if others_can_run(interp) else [])
+    for user in users:
+        for what in ("output", "text"):
+            for sampling in (False, True):
+                t.append(("hostile2/fifo-%s-%s-%s" % (
+                    what, "session" if sampling else "exit", user),
+                    lambda c, u=user, w=what, s=sampling:
+                    t_fifo_output(c, u, s, w)))
+        t.append(("hostile2/symlink-fifo-" + user,
+                  lambda c, u=user: t_symlink_fifo(c, u)))
+    t += [
         ("hostile2/disk-full", t_disk_full),
         ("hostile2/file-size-limit", t_file_size_limit),
     ]

@@ -597,6 +597,14 @@ START_TEST(test_dormant)
     ck_assert(sp_config_parse(" dormant , signal=USR1", &cfg, err,
                               sizeof(err)));
     ck_assert(cfg.dormant);
+    /* "dormant=" with nothing after it is a typo, not a yes. */
+    cfg.dormant = false;
+    ck_assert(!sp_config_parse("dormant=", &cfg, err, sizeof(err)));
+    ck_assert(!cfg.dormant);
+    ck_assert_str_eq(err, "option dormant: '' is not accepted "
+                     "(accepted: dormant alone, or "
+                     "dormant=yes/no/1/0/true/false/on/off)");
+    ck_assert(!sp_config_parse("allocs= ", &cfg, err, sizeof(err)));
     ck_assert(!sp_config_parse("dormant=maybe", &cfg, err, sizeof(err)));
     ck_assert_str_eq(err, "option dormant: 'maybe' is not accepted "
                      "(accepted: dormant alone, or "

@@ -19,7 +19,9 @@
 #include <stdio.h>              /* remove, snprintf */
 #include <stdlib.h>             /* mkdtemp, EXIT_SUCCESS */
 #include <string.h>             /* strcmp, strlen, memset */
+#include <sys/socket.h>         /* socket, bind */
 #include <sys/stat.h>           /* lstat, chmod, mkdir, umask */
+#include <sys/un.h>             /* sockaddr_un */
 #include <sys/wait.h>           /* waitpid */
 #include <unistd.h>             /* dup2, fork, read, symlink, write */
 
@@ -237,14 +239,15 @@ START_TEST(test_dangling_symlink_replaced)
 }
 END_TEST
 
-START_TEST(test_streams_written_in_place)
+START_TEST(test_devices_written_in_place)
 {
-    /* /dev/null, a FIFO, and a link to either are streams: written into,
-     * never renamed over (root renaming over /dev/stdout would replace
-     * the system's symlink). */
-    char link[128], fifo[128], flink[128], buf[8] = "";
+    /* /dev/null is a character device: written into, never renamed over
+     * (root renaming over a device node would replace it).  A link to
+     * it elsewhere is a link: replaced, its target untouched. */
+    char link[128];
     struct stat st;
 
+    capture_begin();
     ck_assert(sp_output_write_atomic("/dev/null", "x", 1));
     ck_assert_int_eq(lstat("/dev/null", &st), 0);
     ck_assert(S_ISCHR(st.st_mode));
@@ -252,19 +255,153 @@ START_TEST(test_streams_written_in_place)
     ck_assert_int_eq(symlink("/dev/null", link), 0);
     ck_assert(sp_output_write_atomic(link, "x", 1));
     ck_assert_int_eq(lstat(link, &st), 0);
-    ck_assert(S_ISLNK(st.st_mode));
-    path_in(fifo, sizeof(fifo), "fifo");
-    ck_assert_int_eq(mkfifo(fifo, 0600), 0);
-    int rd = open(fifo, O_RDONLY | O_NONBLOCK);
-    ck_assert_int_ge(rd, 0);
-    path_in(flink, sizeof(flink), "to-fifo");
-    ck_assert_int_eq(symlink(fifo, flink), 0);
-    ck_assert(sp_output_write_atomic(flink, "hey", 3));
-    ck_assert_int_eq(read(rd, buf, sizeof(buf) - 1), 3);
-    ck_assert_str_eq(buf, "hey");
-    close(rd);
+    ck_assert(S_ISREG(st.st_mode));
+    ck_assert_str_eq(slurp(link), "x");
+    ck_assert_int_eq(lstat("/dev/null", &st), 0);
+    ck_assert(S_ISCHR(st.st_mode));
+    ck_assert_str_eq(capture_end(), "");
+}
+END_TEST
+
+START_TEST(test_fifo_refused_never_blocks)
+{
+    /* A FIFO at the report path -- planted by anyone who can create
+     * entries in the directory -- is refused at once with one line: no
+     * open(2), so no wait for a reader, and nobody reads the report
+     * through it.  The Check timeout (default 4 s) fails a hang. */
+    char fifo[128], want[256];
+    struct stat st;
+
+    path_in(fifo, sizeof(fifo), "r.json");
+    ck_assert_int_eq(mkfifo(fifo, 0666), 0);
+    snprintf(want, sizeof(want), "slotprof: cannot write report to %s: "
+             "it is a FIFO, not a regular file; nothing written\n", fifo);
+    capture_begin();
+    ck_assert(!sp_output_write_atomic(fifo, "{}", 2));
+    ck_assert_str_eq(capture_end(), want);
     ck_assert_int_eq(lstat(fifo, &st), 0);
     ck_assert(S_ISFIFO(st.st_mode));
+    ck_assert_str_eq(listing(dir), "r.json");
+}
+END_TEST
+
+START_TEST(test_failure_line_has_no_controls)
+{
+    /* A path with a newline, an escape sequence and a C1 control: the
+     * "slotprof:" line stays one line with '?' in their place. */
+    char fifo[128], want[256];
+
+    path_in(fifo, sizeof(fifo), "a\nb\x1b[31mc\xc2\x9b");
+    ck_assert_int_eq(mkfifo(fifo, 0666), 0);
+    snprintf(want, sizeof(want), "slotprof: cannot write report to %s/"
+             "a?b?[31mc?: it is a FIFO, not a regular file; nothing "
+             "written\n", dir);
+    capture_begin();
+    ck_assert(!sp_output_write_atomic(fifo, "{}", 2));
+    ck_assert_str_eq(capture_end(), want);
+}
+END_TEST
+
+START_TEST(test_fifo_with_reader_refused)
+{
+    /* Even with a reader waiting, the report does not go into a FIFO. */
+    char fifo[128], buf[8];
+
+    path_in(fifo, sizeof(fifo), "r.json");
+    ck_assert_int_eq(mkfifo(fifo, 0666), 0);
+    int rd = open(fifo, O_RDONLY | O_NONBLOCK);
+    ck_assert_int_ge(rd, 0);
+    capture_begin();
+    ck_assert(!sp_output_write_atomic(fifo, "secret", 6));
+    capture_end();
+    ck_assert_int_eq(read(rd, buf, sizeof(buf)), 0);
+    close(rd);
+}
+END_TEST
+
+START_TEST(test_symlink_to_fifo_replaced)
+{
+    /* A link to a FIFO is a link: replaced by the report, the FIFO left
+     * alone and never opened (docs/report-format.md). */
+    char fifo[128], link[128];
+    struct stat st;
+
+    path_in(fifo, sizeof(fifo), "fifo");
+    path_in(link, sizeof(link), "r.json");
+    ck_assert_int_eq(mkfifo(fifo, 0666), 0);
+    ck_assert_int_eq(symlink(fifo, link), 0);
+    capture_begin();
+    ck_assert(sp_output_write_atomic(link, "new\n", 4));
+    ck_assert_str_eq(capture_end(), "");
+    ck_assert_int_eq(lstat(link, &st), 0);
+    ck_assert(S_ISREG(st.st_mode));
+    ck_assert_str_eq(slurp(link), "new\n");
+    ck_assert_int_eq(lstat(fifo, &st), 0);
+    ck_assert(S_ISFIFO(st.st_mode));
+}
+END_TEST
+
+START_TEST(test_socket_refused)
+{
+    char path[100], want[256];
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+
+    path_in(path, sizeof(path), "sock");
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    ck_assert_int_ge(fd, 0);
+    snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+    ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    snprintf(want, sizeof(want), "slotprof: cannot write report to %s: "
+             "it is a socket, not a regular file; nothing written\n", path);
+    capture_begin();
+    ck_assert(!sp_output_write_atomic(path, "x", 1));
+    ck_assert_str_eq(capture_end(), want);
+    close(fd);
+}
+END_TEST
+
+START_TEST(test_own_descriptors_written)
+{
+    /* /dev/fd/N, /proc/self/fd/N and /proc/PID/fd/N name a descriptor of
+     * the process: the report goes into that descriptor, even a pipe,
+     * without opening anything. */
+    int p[2];
+    char path[64], buf[32];
+
+    ck_assert_int_eq(pipe(p), 0);
+    snprintf(path, sizeof(path), "/dev/fd/%d", p[1]);
+    ck_assert(sp_output_write_atomic(path, "a", 1));
+    snprintf(path, sizeof(path), "/proc/self/fd/%d", p[1]);
+    ck_assert(sp_output_write_atomic(path, "b", 1));
+    snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)getpid(), p[1]);
+    ck_assert(sp_output_write_atomic(path, "c", 1));
+    close(p[1]);
+    ssize_t n = read(p[0], buf, sizeof(buf) - 1);
+    ck_assert_int_eq(n, 3);
+    buf[n] = '\0';
+    ck_assert_str_eq(buf, "abc");
+    close(p[0]);
+}
+END_TEST
+
+START_TEST(test_failure_logged_once_across_outputs)
+{
+    /* A session alternates its JSON report (failing here) and its text
+     * report (working): the JSON failure is said once, not at every
+     * snapshot. */
+    char fifo[128], ok[128], want[256];
+
+    path_in(fifo, sizeof(fifo), "r.json");
+    path_in(ok, sizeof(ok), "r.txt");
+    ck_assert_int_eq(mkfifo(fifo, 0666), 0);
+    snprintf(want, sizeof(want), "slotprof: cannot write report to %s: "
+             "it is a FIFO, not a regular file; nothing written\n", fifo);
+    capture_begin();
+    for (int i = 0; i < 3; i++) {
+        ck_assert(!sp_output_write_atomic(fifo, "{}", 2));
+        ck_assert(sp_output_write_atomic(ok, "text", 4));
+    }
+    ck_assert_str_eq(capture_end(), want);
 }
 END_TEST
 
@@ -447,7 +584,14 @@ output_suite(void)
     tcase_add_test(tc, test_replaces_existing);
     tcase_add_test(tc, test_symlink_replaced_not_followed);
     tcase_add_test(tc, test_dangling_symlink_replaced);
-    tcase_add_test(tc, test_streams_written_in_place);
+    tcase_add_test(tc, test_devices_written_in_place);
+    tcase_add_test(tc, test_fifo_refused_never_blocks);
+    tcase_add_test(tc, test_fifo_with_reader_refused);
+    tcase_add_test(tc, test_failure_line_has_no_controls);
+    tcase_add_test(tc, test_symlink_to_fifo_replaced);
+    tcase_add_test(tc, test_socket_refused);
+    tcase_add_test(tc, test_own_descriptors_written);
+    tcase_add_test(tc, test_failure_logged_once_across_outputs);
     tcase_add_test(tc, test_dev_shm_regular_file_replaced);
     tcase_add_test(tc, test_no_fd_leak_on_success);
     suite_add_tcase(s, tc);

@@ -180,6 +180,55 @@ START_TEST(test_json_utf8_passes_through)
 }
 END_TEST
 
+/* ------------------------------------------------------------ terminal */
+
+static void
+assert_clean(const char *in, const char *want)
+{
+    struct sp_buf b;
+    char out[64];
+
+    sp_buf_init(&b);
+    sp_buf_put_clean(&b, in);
+    sp_buf_append(&b, "", 0);
+    ck_assert(sp_buf_ok(&b));
+    ck_assert_str_eq(b.data, want);
+    sp_buf_free(&b);
+    ck_assert_uint_eq(sp_text_clean(out, sizeof(out), in), strlen(want));
+    ck_assert_str_eq(out, want);
+}
+
+START_TEST(test_clean_controls)
+{
+    assert_clean("plain caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",
+                 "plain caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
+    /* C0, DEL: one '?' each; a newline cannot start a second line. */
+    assert_clean("a\nb\rc\x1b[2Jd\x7f", "a?b?c?[2Jd?");
+    /* C1 controls as UTF-8 (U+0085 NEL, U+009B CSI): one '?' each. */
+    assert_clean("x\xc2\x85y\xc2\x9b" "31m", "x?y?31m");
+    /* U+00A0 is printable. */
+    assert_clean("\xc2\xa0", "\xc2\xa0");
+    /* Bytes that are not UTF-8: a lone 0x9b (CSI on 8-bit terminals),
+     * a truncated sequence, an overlong form, a surrogate. */
+    assert_clean("\x9b" "1m", "?1m");
+    assert_clean("a\xe2\x82", "a??");
+    assert_clean("\xc0\xaf", "??");
+    assert_clean("\xed\xa0\x80", "???");
+    assert_clean("", "");
+}
+END_TEST
+
+START_TEST(test_clean_cut_at_character)
+{
+    char out[4];
+    /* 3 bytes of room: "a" then a 3-byte character does not fit. */
+    ck_assert_uint_eq(sp_text_clean(out, sizeof(out), "a\xe2\x82\xac"), 1);
+    ck_assert_str_eq(out, "a");
+    ck_assert_uint_eq(sp_text_clean(out, sizeof(out), "\n\n\n\n"), 3);
+    ck_assert_str_eq(out, "???");
+}
+END_TEST
+
 static Suite *
 strbuf_suite(void)
 {
@@ -202,6 +251,12 @@ strbuf_suite(void)
     tcase_add_test(tc, test_json_control_chars);
     tcase_add_test(tc, test_json_utf8_passes_through);
     tcase_add_test(tc, test_fmt_count);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("terminal");
+    tcase_set_timeout(tc, 10);
+    tcase_add_test(tc, test_clean_controls);
+    tcase_add_test(tc, test_clean_cut_at_character);
     suite_add_tcase(s, tc);
     return s;
 }
