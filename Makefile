@@ -70,10 +70,10 @@ LIB_CFLAGS := $(CSTD) $(WARN) $(CFLAGS) $(SANFLAGS) $(ALLOC_FLAGS) -fPIC -fvisib
 
 # Python-free modules: unit-testable without libpython.
 CORE_SRCS := alloc.c log.c strbuf.c config.c model.c plan.c report.c \
-  report_json.c report_text.c output.c sourceloc.c version.c strmap.c \
-  series.c
+  report_json.c report_text.c output.c source.c version.c strmap.c \
+  series.c history.c
 # Modules that talk to CPython (version-neutral) + this build's backend.
-PY_SRCS := bootstrap.c census.c classinfo.c allocs.c pyver/py$(PYTAG).c
+PY_SRCS := bootstrap.c census.c classinfo.c classnode.c allocs.c pystr.c pyver/py$(PYTAG).c
 LIB_OBJS := $(addprefix $(BUILD)/,$(CORE_SRCS:.c=.o) $(PY_SRCS:.c=.o))
 
 .PHONY: all lib lib-path check unit unit-pyver integration demo bench install \
@@ -92,7 +92,7 @@ lib: check-python $(LIB)
 lib-path: lib
 	@echo $(abspath $(LIB))
 
-$(BUILD)/%.o: profiler/%.c profiler/internal.h profiler/pyapi.h include/slotprof.h
+$(BUILD)/%.o: profiler/%.c profiler/internal.h profiler/pyapi.h profiler/classinfo.h include/slotprof.h
 	@mkdir -p $(dir $@)
 	$(CC) $(LIB_CFLAGS) -c $< -o $@.tmp.o
 	@# Make the undefined Python symbols weak (data ones above all):

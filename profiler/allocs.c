@@ -181,6 +181,7 @@ pmap_remove(struct pmap *m, struct pmap_slot *s)
 /* ------------------------------------------------------------ state */
 
 static bool started;            /* counting installed */
+static uint64_t live_total;     /* counted instances alive, all classes */
 static bool frees_exact = true;
 static uint64_t sample_every;   /* 0 = no stacks */
 static uint64_t max_depth;
@@ -196,75 +197,6 @@ static PyMemAllocatorEx obj_orig;
 static void *canary;
 static bool canary_seen;
 static newfunc type_new_orig;
-
-/* ------------------------------------------------------------ names */
-
-/* s as UTF-8 in the profiler's heap, encoded here (no codec, no cache in
- * the host's heap); NULL if s is not a ready str or memory ran out.
- * Lone surrogates become '?'. */
-char *
-sp_py_utf8(PyObject *s)
-{
-    if (s == NULL || !PyUnicode_Check(s) || !sp_unicode_ready(s)) {
-        return NULL;
-    }
-    int kind = PyUnicode_KIND(s);
-    const void *data = PyUnicode_DATA(s);
-    Py_ssize_t n = PyUnicode_GET_LENGTH(s);
-    char *out = sp_malloc((size_t)n * 4 + 1);
-    size_t k = 0;
-    if (out == NULL) {
-        return NULL;
-    }
-    for (Py_ssize_t i = 0; i < n; i++) {
-        Py_UCS4 c = PyUnicode_READ(kind, data, i);
-        if (c < 0x80) {
-            out[k++] = c != 0 ? (char)c : '?';
-        }
-        else if (c < 0x800) {
-            out[k++] = (char)(0xc0 | (c >> 6));
-            out[k++] = (char)(0x80 | (c & 0x3f));
-        }
-        else if (c >= 0xd800 && c <= 0xdfff) {
-            out[k++] = '?';
-        }
-        else if (c < 0x10000) {
-            out[k++] = (char)(0xe0 | (c >> 12));
-            out[k++] = (char)(0x80 | ((c >> 6) & 0x3f));
-            out[k++] = (char)(0x80 | (c & 0x3f));
-        }
-        else {
-            out[k++] = (char)(0xf0 | (c >> 18));
-            out[k++] = (char)(0x80 | ((c >> 12) & 0x3f));
-            out[k++] = (char)(0x80 | ((c >> 6) & 0x3f));
-            out[k++] = (char)(0x80 | (c & 0x3f));
-        }
-    }
-    out[k] = '\0';
-    return out;
-}
-
-/* The value of the exact-str key `name` in dict, found by walking it: no
- * hashing, no __eq__ of anything. */
-PyObject *
-sp_py_dict_get(PyObject *dict, const char *name)
-{
-    Py_ssize_t pos = 0;
-    PyObject *k, *v;
-    size_t n = strlen(name);
-    if (dict == NULL || !PyDict_Check(dict)) {
-        return NULL;
-    }
-    while (PyDict_Next(dict, &pos, &k, &v)) {
-        if (PyUnicode_CheckExact(k) && sp_unicode_ready(k)
-            && PyUnicode_KIND(k) == PyUnicode_1BYTE_KIND
-            && (size_t)PyUnicode_GET_LENGTH(k) == n
-            && memcmp(PyUnicode_DATA(k), name, n) == 0) {
-            return v;
-        }
-    }
-    return NULL;
-}
 
 /* A class's record is found by the name it is reported under (module
  * "\x1f" qualname): classes made again and again -- unittest.mock makes
@@ -911,6 +843,7 @@ count_alloc(uint32_t ri, uintptr_t block)
         return;
     }
     r->allocated++;
+    live_total++;
     uint64_t live = r->allocated - r->freed;
     if (live > r->peak) {
         r->peak = live;
@@ -933,6 +866,7 @@ count_free(uint32_t ri, uintptr_t block)
 {
     struct rec *r = &recs[ri];
     r->freed++;
+    live_total--;
     if (r->live_samples != 0) {
         struct pmap_slot *s = pmap_find(&sampled, block);
         if (s != NULL) {
@@ -1227,6 +1161,12 @@ check_frees(void)
         frees_exact = false;
     }
     canary = NULL;
+}
+
+uint64_t
+sp_allocs_live(void)
+{
+    return started && frees_exact ? live_total : UINT64_MAX;
 }
 
 void

@@ -60,11 +60,19 @@ enum {
 static _Atomic int state = SP_STATE_INERT;
 static struct sp_config config;
 static double t_start;
-/* The census with the highest total potential saving so far. */
+/* The census shown by the exit report: the one whose profiled instances
+ * (with a __dict__ or without) took the most memory -- the program's
+ * peak in the classes that matter, comparable between a run before and
+ * a run after adding slots (docs/report-format.md). */
 static struct sp_report *best;
-/* The largest resident set any census ran at: the next gc census waits
- * for the process to outgrow it. */
+/* The largest resident set any census ran at, and the most counted
+ * instances alive at one: the next gc census waits for the process to
+ * outgrow them. */
 static uint64_t census_rss;
+static uint64_t census_live;
+/* Every attribute name each class had at any census (history.c): plans
+ * hold them all.  Kept across fork: the child runs the same code. */
+static struct sp_history history;
 static uint64_t censuses;
 static double census_seconds;
 static double census_seconds_last;
@@ -136,6 +144,7 @@ adopt_process(void)
     }
     sp_series_free(&series);
     census_rss = 0;
+    census_live = 0;
     censuses = 0;
     census_seconds = 0;
     census_seconds_last = 0;
@@ -200,14 +209,18 @@ take_census(const char *trigger)
     double deadline =
         config.max_pause_us ? t0 + (double)config.max_pause_us / 1e6 : 0;
     uint64_t rss = rss_bytes();
-    struct sp_report *r = sp_census_run(&config, trigger, deadline,
-                                        &stopped);
+    uint64_t live = sp_allocs_live();
+    struct sp_report *r = sp_census_run(&config, &history, trigger,
+                                        t0 - t_start, deadline, &stopped);
     double dt = now() - t0;
     in_census = false;
     census_seconds += dt;
     census_seconds_last = dt;
     if (rss > census_rss) {
         census_rss = rss;
+    }
+    if (live != UINT64_MAX && live > census_live) {
+        census_live = live;
     }
     if (stopped) {
         aborted++;
@@ -227,9 +240,10 @@ take_census(const char *trigger)
     r->chosen.duration_seconds = dt;
     r->chosen.rss_bytes = rss;
     (void)sp_series_add(&series, r);    /* a shorter series, no more */
+    (void)sp_history_note(&history, r); /* fewer names later, no more */
     /* Ties go to the later census: it saw the program further along. */
     if (best == NULL
-        || sp_report_total_savings(r) >= sp_report_total_savings(best)) {
+        || sp_report_profiled_bytes(r) >= sp_report_profiled_bytes(best)) {
         if (best != NULL) {
             sp_report_free(best);
         }
@@ -702,16 +716,20 @@ _exit(int status)
 }
 
 /* gc.callbacks entry: after a generation 1 or 2 collection, if the
- * process grew by 10% past every census so far (so a new peak is
- * possible) and censuses have used less than 2% of the run so far (plus
- * 30 ms, so a short program's peak is caught at all), take one.  2%, not
- * more: make bench measured the 5% budget this started with as most of
- * the default mode's overhead (docs/performance.md).  Not only
- * full collections: 3.13 raised the young threshold to 2000 and made
- * 150,000 new objects without one.  10%, not less: censuses of a
- * steadily growing heap at smaller steps spent the whole budget early
- * and missed the peak.  The RSS test is one read(2);
- * generation 0 collections return before it. */
+ * program may be at a new peak and censuses have used less than 2% of
+ * the run so far (plus 30 ms, so a short program's peak is caught at
+ * all), take one.  A new peak: with allocation counting, 10% more
+ * counted instances alive than at any census so far -- exact, and the
+ * same in every run of the same program, so a report shows the same
+ * peak every time; without it, 10% more resident memory, which pymalloc
+ * reuse hides (a program whose objects come and go in waves keeps its
+ * RSS while its class populations peak).  2%, not more: make bench
+ * measured the 5% budget this started with as most of the default
+ * mode's overhead (docs/performance.md).  Not only full collections:
+ * 3.13 raised the young threshold to 2000 and made 150,000 new objects
+ * without one.  10%, not less: censuses of a steadily growing heap at
+ * smaller steps spent the whole budget early and missed the peak.
+ * Generation 0 collections return before any of it. */
 static PyObject *
 after_gc(PyObject *self, PyObject *args)
 {
@@ -746,9 +764,18 @@ after_gc(PyObject *self, PyObject *args)
     if (census_seconds > 0.02 * elapsed + 0.03) {
         Py_RETURN_NONE;
     }
-    uint64_t rss = rss_bytes();
-    if (census_rss > 0 && rss < census_rss + census_rss / 10) {
-        Py_RETURN_NONE;
+    uint64_t live = sp_allocs_live();
+    if (live != UINT64_MAX) {
+        uint64_t step = census_live / 10 > 4096 ? census_live / 10 : 4096;
+        if (censuses > 0 && live < census_live + step) {
+            Py_RETURN_NONE;
+        }
+    }
+    else {
+        uint64_t rss = rss_bytes();
+        if (census_rss > 0 && rss < census_rss + census_rss / 10) {
+            Py_RETURN_NONE;
+        }
     }
     release(take_census("gc"));
     Py_RETURN_NONE;
@@ -1297,6 +1324,40 @@ absolutize(char *tmpl, const char *cwd)
     return true;
 }
 
+/* mine=PATH[:PATH...]: each relative path made absolute against the
+ * starting directory, as the output paths are.  False (list unchanged)
+ * if the result would not fit. */
+static bool
+absolutize_list(char *list, const char *cwd)
+{
+    char out[SP_PATH_MAX];
+    size_t k = 0, nc = strlen(cwd);
+    const char *p = list;
+
+    while (*p != '\0') {
+        const char *colon = strchr(p, ':');
+        size_t n = colon ? (size_t)(colon - p) : strlen(p);
+        size_t need = (p[0] == '/' ? 0 : nc + 1) + n + 1;
+        if (k + need >= sizeof(out)) {
+            return false;
+        }
+        if (p[0] != '/') {
+            memcpy(out + k, cwd, nc);
+            k += nc;
+            out[k++] = '/';
+        }
+        memcpy(out + k, p, n);
+        k += n;
+        out[k++] = colon ? ':' : '\0';
+        p += n + (colon != NULL);
+    }
+    if (k == 0) {
+        return true;
+    }
+    memcpy(list, out, k);
+    return true;
+}
+
 __attribute__((constructor)) static void
 bootstrap(void)
 {
@@ -1339,13 +1400,15 @@ bootstrap(void)
     if (getcwd(cwd, sizeof(cwd)) == NULL
         || !absolutize(config.output, cwd)
         || (config.text_mode == SP_TEXT_FILE
-            && !absolutize(config.text_path, cwd))) {
+            && !absolutize(config.text_path, cwd))
+        || !absolutize_list(config.mine, cwd)) {
         sp_log("cannot make the report paths absolute (current directory "
                "unknown or too long); running unprofiled");
         return;
     }
     init_session();
     sp_series_init(&series);
+    sp_history_init(&history);
     if (PyImport_AppendInittab("slotprof", module_init) != 0) {
         sp_log("cannot register the slotprof module; import slotprof "
                "will fail");

@@ -430,8 +430,9 @@ sp_monotonic(void)
 }
 
 struct sp_report *
-sp_census_run(const struct sp_config *cfg, const char *trigger,
-              double deadline, bool *aborted)
+sp_census_run(const struct sp_config *cfg, struct sp_history *hist,
+              const char *trigger, double at, double deadline,
+              bool *aborted)
 {
     struct census c;
     memset(&c, 0, sizeof(c));
@@ -451,7 +452,8 @@ sp_census_run(const struct sp_config *cfg, const char *trigger,
         census_free(&c);
         return NULL;
     }
-    struct sp_report *r = sp_classinfo_report(c.classes, c.nclasses, cfg);
+    struct sp_report *r = sp_classinfo_report(c.classes, c.nclasses, cfg,
+                                              hist, at);
     if (r != NULL && !add_slotted(r, &c)) {
         sp_report_free(r);
         r = NULL;

@@ -361,6 +361,34 @@ set_output(struct sp_config *cfg, struct span v, char *err, size_t errlen)
     return parse_path("output", v, cfg->output, err, errlen);
 }
 
+/* mine=PATH[:PATH...]: directories (or files) whose classes count as
+ * the user's own, in addition to the program's own code (classinfo.c).
+ * Taken literally: no % escapes, no empty component. */
+static bool
+set_mine(struct sp_config *cfg, struct span v, char *err, size_t errlen)
+{
+    if (v.n == 0) {
+        fail(err, errlen, "option mine: no path given (accepted: one or "
+             "more paths separated by ':')");
+        return false;
+    }
+    if (v.n > SP_PATH_MAX - 1) {
+        fail(err, errlen, "option mine: the paths are %zu bytes long "
+             "(accepted: at most %d bytes)", v.n, SP_PATH_MAX - 1);
+        return false;
+    }
+    for (size_t i = 0; i < v.n; i++) {
+        if (v.p[i] == ':' && (i == 0 || i + 1 == v.n || v.p[i + 1] == ':')) {
+            fail(err, errlen, "option mine: an empty path between ':' "
+                 "(accepted: one or more paths separated by ':')");
+            return false;
+        }
+    }
+    memcpy(cfg->mine, v.p, v.n);
+    cfg->mine[v.n] = '\0';
+    return true;
+}
+
 static bool
 set_text(struct sp_config *cfg, struct span v, char *err, size_t errlen)
 {
@@ -518,6 +546,7 @@ static const struct {
     {"sample_every", set_sample_every, false},
     {"native", set_native, true},
     {"max_depth", set_max_depth, false},
+    {"mine", set_mine, false},
 };
 
 static void

@@ -153,6 +153,8 @@ struct sp_config {
                                        stacks; 0 = none */
     bool native;                    /* native=1: C frames too (libunwind) */
     uint64_t max_depth;             /* frames kept per stack */
+    /* Whose code (docs/report-format.md, "origin"). */
+    char mine[SP_PATH_MAX];         /* mine=PATH[:PATH...]; "" = none */
 };
 
 #define SP_DEFAULT_SAMPLE_EVERY 1024u
@@ -205,6 +207,10 @@ enum sp_form {
 struct sp_attr {
     char *name;
     uint64_t instances;     /* live instances carrying this attribute */
+    uint64_t max_instances; /* the most carrying it at any census of the
+                               run; 0: never seen on an instance, in the
+                               plan because code sets it (in_code) */
+    bool in_code;           /* the class's own code assigns self.NAME */
 };
 
 /* One problem found for a class, with its evidence. */
@@ -214,6 +220,19 @@ struct sp_issue {
     bool blocks;            /* true: blocker; false: warning (review) */
 };
 
+/* A class attribute the plan moves: with a slot of that name a class
+ * cannot keep it in its body (ValueError, or it would shadow or hide
+ * the slot), so the body loses it (sp_plan_step.moved, the class that
+ * assigns it) and the first __init__ that runs for the instances sets
+ * it, unless something set it already (sp_plan_step.inits, with the
+ * class whose body gave the value). */
+struct sp_moved_default {
+    char *name;
+    int line;               /* where the class body assigns it; 0 unknown */
+    char *from_module;      /* inits: the class whose value it is */
+    char *from_qualname;    /* (NULL in moved) */
+};
+
 /* One class of a hierarchy plan and the names it must declare. */
 struct sp_plan_step {
     char *module;
@@ -221,6 +240,25 @@ struct sp_plan_step {
     enum sp_form form;
     char **names;           /* declared by this class, in first-seen order */
     size_t nnames;
+    struct sp_moved_default *moved;     /* to take out of its body */
+    size_t nmoved;
+    struct sp_moved_default *inits;     /* its __init__ sets them first */
+    size_t ninits;
+    bool add_init;          /* it has no __init__: add one that sets them
+                               and calls super().__init__(*args,
+                               **kwargs) */
+};
+
+/* Whose code a class is (sp_class.origin): the report ranks "yours"
+ * first and sums the others up. */
+enum sp_origin {
+    SP_ORIGIN_YOURS = 0,    /* __main__, the program's directory, mine=,
+                               or any file that is neither the standard
+                               library nor an installed package */
+    SP_ORIGIN_STDLIB,
+    SP_ORIGIN_INSTALLED,    /* site-packages, dist-packages */
+    SP_ORIGIN_BUILTIN,      /* no source: builtin or C-implemented, or
+                               made at run time where no `class` says */
 };
 
 struct sp_class {
@@ -228,13 +266,18 @@ struct sp_class {
     char *qualname;
     char *file;             /* NULL when unknown */
     int line;               /* 0 when unknown */
+    enum sp_origin origin;
 
     uint64_t instances;
+    uint64_t max_instances; /* the most at any census of the run so far */
+    double max_at_seconds;  /* at which census (census.at_seconds) */
     uint64_t bytes_now;     /* real bytes now: every block, allocator-rounded */
     uint64_t bytes_slotted; /* the same instances with the plan applied */
     int64_t savings_bytes;  /* bytes_now - bytes_slotted; may be <= 0 */
 
-    struct sp_attr *attrs;  /* every name seen, first-seen order */
+    struct sp_attr *attrs;  /* every name seen at any census of the run,
+                               first-seen order, then the names the
+                               plan adds (code sets them) */
     size_t nattrs;
 
     uint64_t dicts_materialized;    /* instances whose __dict__ exists */
@@ -250,7 +293,8 @@ struct sp_class {
     struct sp_issue *issues;
     size_t nissues;
     enum sp_verdict verdict;
-    bool recommended;       /* instances >= min_instances && savings > 0 */
+    bool recommended;       /* instances >= min_instances, savings > 0,
+                               not blocked */
 };
 
 struct sp_census_info {
@@ -301,6 +345,25 @@ void sp_series_free(struct sp_series *s);
 /* Append the census r (sorted) as a point.  False on allocation failure
  * (the series is unchanged). */
 bool sp_series_add(struct sp_series *s, const struct sp_report *r);
+
+/* history.c -- per class, every attribute name any census of the run
+ * saw (first-seen order, the most instances carrying each) and the most
+ * instances at one census: plans hold every name of the run. */
+struct sp_history {
+    struct hclass *classes;
+    size_t nclasses, cap;
+    struct sp_strmap index;     /* class key -> classes index */
+    struct sp_strmap names;     /* (class index, name) -> its names index */
+};
+void sp_history_init(struct sp_history *h);
+void sp_history_free(struct sp_history *h);
+/* Record the census r.  False on allocation failure (r is recorded in
+ * part: names missing from later plans, no more). */
+bool sp_history_note(struct sp_history *h, const struct sp_report *r);
+/* Give class c of a census at `at` seconds the run's names: those seen
+ * before, in their order, then c's new ones; max_instances of c and of
+ * each name.  h may be NULL.  False (c whole) on allocation failure. */
+bool sp_history_merge(struct sp_history *h, struct sp_class *c, double at);
 
 /* Where a report stands in its session (docs/sampling.md).  All zero for
  * an exit report of a run without sampling options. */
@@ -406,11 +469,21 @@ struct sp_report {
 };
 
 void sp_report_free(struct sp_report *r);
+/* "module\x1fqualname" in the profiler's heap: how a class is known
+ * across censuses and reports; NULL when memory ran out. */
+char *sp_class_key(const char *module, const char *qualname);
+/* "yours", "stdlib", "installed", "builtin". */
+const char *sp_origin_name(enum sp_origin o);
 void sp_class_free(struct sp_class *c);
+void sp_moved_free(struct sp_moved_default *v, size_t n);
 /* Order: savings_bytes descending; ties by bytes_now descending, then
  * module and qualname, so the order is reproducible. */
 void sp_report_sort(struct sp_report *r);
 uint64_t sp_report_total_savings(const struct sp_report *r);
+/* The memory of every instance the census measured: bytes_now of the
+ * classes with a __dict__ plus the bytes of the slotted classes.  The
+ * exit report shows the census where it peaked. */
+uint64_t sp_report_profiled_bytes(const struct sp_report *r);
 /* "safe", "review", "blocked": the words both reports use. */
 const char *sp_verdict_name(enum sp_verdict v);
 
@@ -444,10 +517,23 @@ bool sp_output_write_atomic(const char *path, const char *data, size_t len);
  * version backend, so plan.c only says how many slots each instance
  * class ends up with (sp_plan_out). */
 
+/* A class attribute of plain data (not a function, descriptor, class or
+ * module; not a dunder; not a dataclass field): the default of an
+ * instance attribute of that name, or a constant. */
+struct sp_pdefault {
+    const char *name;
+    int line;               /* where the class body assigns it; 0 unknown */
+    const char *stored_file;/* where code assigns `.name` on some object,
+                               NULL if nowhere in the program's own code */
+    int stored_line;
+};
+
 struct sp_pnode {
     const char *module;
     const char *qualname;
+    const char *file;       /* its module's source, NULL when unknown */
     bool editable;          /* user code (not builtins/stdlib/site-packages) */
+    bool has_init;          /* defines __init__ itself */
     bool has_slots;         /* declares __slots__ itself already */
     bool dataclass;         /* own __dataclass_fields__ */
     int layout_parent;      /* node index of tp_base if a heap class that
@@ -455,9 +541,13 @@ struct sp_pnode {
     const int *mro;         /* node indices of the heap classes of the
                                MRO, self first */
     size_t nmro;
-    const char *const *class_vars;  /* own-dict names that are plain
-                                       values (not descriptors) */
+    const char *const *class_vars;  /* own-dict names instances carry
+                                       too, other than defaults below
+                                       (methods, descriptors, dataclass
+                                       field defaults) */
     size_t nclass_vars;
+    const struct sp_pdefault *defaults; /* own plain-data attributes */
+    size_t ndefaults;
     const char *const *fields;      /* dataclass field names */
     size_t nfields;
     uint64_t existing_slots;        /* slot names it declares already
@@ -490,7 +580,10 @@ struct sp_plan_out {
 };
 
 /* Fill suggested_slots, plan, issues (appended to those already there),
- * verdict and recommended of r->classes[i], and out[i].  False on
+ * verdict and recommended of r->classes[i], and out[i].  A class
+ * attribute that is a hazard under slots (instances carry the name, or
+ * code assigns it) is added to the class's attrs (0 instances) first:
+ * the plan gives it a slot and moves the class attribute.  False on
  * allocation failure. */
 bool sp_plan_build(struct sp_report *r, const struct sp_plan_in *in,
                    struct sp_plan_out *out);
@@ -499,10 +592,29 @@ bool sp_class_add_issue(struct sp_class *c, const char *code, bool blocks,
                         const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
-/* sourceloc.c -- the line of `class X` for a qualname ("A.B",
- * "f.<locals>.C") in a source file, found by reading the file; 0 if not
- * found.  Python-free. */
-int sp_sourceloc_class_line(const char *path, const char *qualname);
+/* source.c -- what a module's source says about its classes, from a
+ * tokenizer over the file (read once per process, indexed, cached).
+ * Python-free.  sp_source_get(): the index of path, NULL if it cannot be
+ * read.  sp_source_class(): the class statement for a qualname ("A.B",
+ * "f.<locals>.C"), -1 if none; sp_source_class_line(): its line.
+ * sp_source_self_stores(): the names the class's own code assigns as
+ * `self.NAME` (or setattr(self, 'NAME', ...)) in functions of its body,
+ * as CPython 3.13's __static_attributes__ would: up to max into names,
+ * returns how many there are.  sp_source_default_line(): the line where
+ * the class body assigns NAME itself (a class attribute), 0 if none.
+ * sp_source_store_line(): the first line where any code of the file
+ * assigns `.NAME` on any object or calls setattr(x, 'NAME', ...), 0 if
+ * none.  sp_source_reset(): drop the cache (tests). */
+struct sp_source;
+const struct sp_source *sp_source_get(const char *path);
+int sp_source_class(const struct sp_source *s, const char *qualname);
+int sp_source_class_line(const struct sp_source *s, int cls);
+size_t sp_source_self_stores(const struct sp_source *s, int cls,
+                             const char **names, size_t max);
+int sp_source_default_line(const struct sp_source *s, int cls,
+                           const char *name);
+int sp_source_store_line(const struct sp_source *s, const char *name);
+void sp_source_reset(void);
 
 /* ------------------------------------------------------------------ */
 /* version.c -- the running CPython (Py_GetVersion()) must be exactly the

@@ -25,7 +25,7 @@
 #include "internal.h"
 
 #include <stdarg.h>             /* va_list */
-#include <stdio.h>              /* vsnprintf */
+#include <stdio.h>              /* snprintf, vsnprintf */
 #include <string.h>             /* strcmp */
 
 #define WEAKREF_NAME "__weakref__"
@@ -67,18 +67,17 @@ sp_class_add_issue(struct sp_class *c, const char *code, bool blocks,
 
 /* ------------------------------------------------------------ helpers */
 
-static bool
-in_mro(const struct sp_pnode *node, int k)
+/* Position of node k in an MRO, or -1. */
+static int
+mro_pos(const struct sp_pnode *node, int k)
 {
     for (size_t i = 0; i < node->nmro; i++) {
         if (node->mro[i] == k) {
-            return true;
+            return (int)i;
         }
     }
-    return false;
+    return -1;
 }
-
-
 
 /* A growable list of names (borrowed strings), with a set beside it so
  * membership is not a scan: classes can carry tens of thousands of
@@ -159,6 +158,7 @@ on_chain(const int *chain, size_t n, int k)
 #define TAG_CLASSVAR(k) (((uint64_t)(k) << 3) | 2)  /* node k's dict */
 #define TAG_FIELD(k) (((uint64_t)(k) << 3) | 3)     /* node k's fields */
 #define TAG_BELOW(k) (((uint64_t)(k) << 3) | 4)     /* all_below_carry memo */
+#define TAG_DEFAULT(k) (((uint64_t)(k) << 3) | 5)   /* node k's defaults */
 
 struct decl {
     struct names *per_node;     /* names declared by each node */
@@ -277,28 +277,286 @@ copy_names(const struct names *l)
     return v;
 }
 
-/* Build class i's steps, suggested slots and issues from the decisions. */
+/* Basename of a path, or "?" */
+static const char *
+base_of(const char *path)
+{
+    const char *slash = path != NULL ? strrchr(path, '/') : NULL;
+    return path == NULL ? "?" : slash != NULL ? slash + 1 : path;
+}
+
+/* Append one default to a step's moved or inits list. */
 static bool
-plan_class(struct sp_report *r, const struct sp_plan_in *in, size_t i,
-           const struct decl *d, struct sp_plan_out *out)
+add_moved(struct sp_moved_default **v, size_t *n, const char *name,
+          int line, const struct sp_pnode *from)
+{
+    void *p = sp_realloc(*v, (*n + 1) * sizeof(**v));
+    if (p == NULL) {
+        return false;
+    }
+    *v = p;
+    struct sp_moved_default *m = &(*v)[*n];
+    memset(m, 0, sizeof(*m));
+    (*n)++;
+    m->name = sp_strdup(name);
+    m->line = line;
+    if (from != NULL) {
+        m->from_module = sp_strdup(from->module);
+        m->from_qualname = sp_strdup(from->qualname);
+    }
+    return m->name != NULL
+           && (from == NULL
+               || (m->from_module != NULL && m->from_qualname != NULL));
+}
+
+/* The evidence that a class attribute is an instance attribute too. */
+static void
+why_hazard(char *out, size_t outlen, const struct sp_class *c,
+           const struct sp_attr *a, const struct sp_pdefault *df)
+{
+    char n1[32], n2[32];
+    if (a->max_instances > 0) {
+        sp_fmt_count(n1, sizeof(n1), a->max_instances);
+        sp_fmt_count(n2, sizeof(n2), c->max_instances);
+        snprintf(out, outlen, "instances set it (%s of %s at one census)",
+                 n1, n2);
+    }
+    else if (a->in_code) {
+        snprintf(out, outlen, "no instance set it while profiled, but the "
+                 "class's own code assigns self.%s", df->name);
+    }
+    else {
+        snprintf(out, outlen, "no instance set it while profiled, but %s:%d "
+                 "assigns .%s", base_of(df->stored_file), df->stored_line,
+                 df->name);
+    }
+}
+
+/* Class attribute df of the MRO's class at position m, the first in the
+ * MRO to define it: its value is what instances that never set it read.
+ * The first __init__ to run for the instances -- the first class of the
+ * MRO up to m that defines one, else the definer itself, given one --
+ * sets it.  Not a class further up: a subclass's __init__ need not call
+ * super().__init__(). */
+static bool
+set_in_init(struct sp_class *c, const struct sp_plan_in *in,
+            const struct sp_pnode *self, size_t m,
+            const struct sp_pdefault *df, const struct sp_attr *a,
+            const int *stepidx)
+{
+    size_t o = m;
+    for (size_t p = 0; p < m; p++) {
+        if (in->nodes[self->mro[p]].has_init) {
+            o = p;
+            break;
+        }
+    }
+    const struct sp_pnode *definer = &in->nodes[self->mro[m]];
+    const struct sp_pnode *owner = &in->nodes[self->mro[o]];
+    bool add = !owner->has_init;
+    if (stepidx[o] < 0) {
+        return sp_class_add_issue(
+            c, "class-default-slotted", true,
+            "%s.%s declares __slots__ already, and its __init__ is the one "
+            "to set '%s' for the instances (class attribute %s.%s): edit "
+            "it by hand", owner->module, owner->qualname, df->name,
+            definer->qualname, df->name);
+    }
+    struct sp_plan_step *st = &c->plan[stepidx[o]];
+    st->add_init |= add;
+    if (!add_moved(&st->inits, &st->ninits, df->name, df->line, definer)) {
+        return false;
+    }
+    char why[256], where[64] = "";
+    why_hazard(why, sizeof(why), c, a, df);
+    if (df->line > 0) {
+        snprintf(where, sizeof(where), " (%s:%d)", base_of(definer->file),
+                 df->line);
+    }
+    return sp_class_add_issue(
+        c, "class-default-moved", false,
+        "class attribute %s.%s%s is an instance attribute too: %s.  The "
+        "plan makes it a slot, takes it out of the body of %s, and %s "
+        "%s.__init__%s set self.%s to that value first, unless it is set "
+        "already.  %s.%s then names the slot, not the value, and an "
+        "instance made without running %s.__init__ lacks it",
+        definer->qualname, df->name, where, why, definer->qualname,
+        add ? "gives" : "has", owner->qualname,
+        add ? " (calling super().__init__(*args, **kwargs)), which must"
+            : "",
+        df->name, definer->qualname, df->name, owner->qualname);
+}
+
+/* The class attributes of the MRO that are hazards for class i (their
+ * name is an attribute instances carry: census, own code, or stored by
+ * some code -- add_hazards put those in the attrs): each definer's
+ * step takes it out of its body; the first __init__ to run for the
+ * instances sets the first definer's value (stepidx: the step of each
+ * MRO position, -1 for a class that is not a step). */
+static bool
+plan_defaults(struct sp_class *c, const struct sp_plan_in *in, size_t i,
+              const struct decl *d, const int *stepidx)
+{
+    const struct sp_pnode *self = &in->nodes[in->class_node[i]];
+    struct sp_strmap done;
+    bool ok = true;
+    sp_strmap_init(&done);
+    for (size_t m = 0; m < self->nmro && ok; m++) {
+        const struct sp_pnode *node = &in->nodes[self->mro[m]];
+        for (size_t j = 0; j < node->ndefaults && ok; j++) {
+            const struct sp_pdefault *df = &node->defaults[j];
+            int64_t at;
+            if (!sp_strmap_get(&d->map, TAG_ATTR(i), df->name, &at)) {
+                continue;
+            }
+            if (stepidx[m] < 0) {
+                ok = sp_class_add_issue(
+                    c, "class-default-slotted", true,
+                    "%s.%s declares __slots__ already and keeps '%s' as a "
+                    "class attribute, which instances also set: once the "
+                    "plan removes the __dict__, setting it raises "
+                    "AttributeError ('%s' object attribute '%s' is "
+                    "read-only); move it out of %s by hand", node->module,
+                    node->qualname, df->name, c->qualname, df->name,
+                    node->qualname);
+                continue;
+            }
+            struct sp_plan_step *st = &c->plan[stepidx[m]];
+            ok = add_moved(&st->moved, &st->nmoved, df->name, df->line, NULL);
+            if (ok && !sp_strmap_get(&done, 0, df->name, NULL)) {
+                ok = sp_strmap_put(&done, 0, df->name, 0) >= 0
+                     && set_in_init(c, in, self, m, df, &c->attrs[at],
+                                    stepidx);
+            }
+        }
+    }
+    sp_strmap_free(&done);
+    return ok;
+}
+
+/* The form of step st (node k): empty slots on a var-sized base, the
+ * dataclass decorator when every name is a field, else __slots__. */
+static bool
+step_form(struct sp_class *c, const struct sp_plan_in *in, size_t i, int k,
+          const struct decl *d, struct sp_plan_step *st)
+{
+    const struct sp_pnode *node = &in->nodes[k];
+    const char *missing = NULL;
+    if (in->base_varsize[i] && st->nnames == 0) {
+        st->form = SP_FORM_EMPTY_SLOTS;
+    }
+    else if (node->dataclass && in->dataclass_slots_ok
+             && all_fields(d, k, st->names, st->nnames, &missing)
+             && (in->dataclass_weakref_ok
+                 || !names_has(&d->per_node[k], WEAKREF_NAME))) {
+        st->form = SP_FORM_DATACLASS;
+    }
+    else {
+        st->form = SP_FORM_SLOTS;
+        if (missing != NULL
+            && !sp_class_add_issue(
+                c, "dataclass-extra-attribute", false,
+                "'%s' is set on instances of dataclass %s but is not a "
+                "field, so @dataclass(slots=True) cannot hold it: "
+                "declare __slots__ by hand", missing, node->qualname)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Append node k's step to c's plan: the names decided for it that no
+ * more basic class of this MRO declares already (a second slot would
+ * shadow the first and waste 8 bytes; that only happens when the plan
+ * is blocked anyway, by a lay-out conflict). */
+static struct sp_plan_step *
+add_step(struct sp_class *c, const struct sp_pnode *node,
+         const struct names *l, const struct names *all)
+{
+    struct names own = {0};
+    for (size_t a = 0; a < l->n; a++) {
+        if (!names_has(all, l->v[a]) && !names_add(&own, l->v[a])) {
+            names_free(&own);
+            return NULL;
+        }
+    }
+    struct sp_plan_step *st = &c->plan[c->nplan++];
+    st->module = sp_strdup(node->module);
+    st->qualname = sp_strdup(node->qualname);
+    st->names = copy_names(&own);
+    st->nnames = own.n;
+    names_free(&own);
+    if (st->module == NULL || st->qualname == NULL || st->names == NULL) {
+        return NULL;
+    }
+    return st;
+}
+
+/* Issues of step st (node k) that need the step's names: not editable,
+ * off the layout chain, a name that is also a class attribute of k
+ * which cannot move (a method, a descriptor, a dataclass field default
+ * outside the dataclass form); and the slot count. */
+static bool
+step_names(struct sp_class *c, const struct sp_plan_in *in, int k,
+           const struct decl *d, const struct sp_plan_step *st, bool chained,
+           struct names *all, struct sp_plan_out *out)
+{
+    const struct sp_pnode *node = &in->nodes[k];
+    if (!node->editable
+        && !sp_class_add_issue(
+            c, "base-not-editable", true,
+            "%s.%s has no __slots__ and is not your code (standard "
+            "library, installed package or builtin module; mine=PATH "
+            "makes a package yours): its instances keep a __dict__",
+            node->module, node->qualname)) {
+        return false;
+    }
+    if (!chained && d->per_node[k].n > 0
+        && !sp_class_add_issue(
+            c, "layout-conflict", true,
+            "%s.%s would declare non-empty slots but is not on the "
+            "layout chain of %s: 'multiple bases have instance lay-out "
+            "conflict'", node->module, node->qualname, c->qualname)) {
+        return false;
+    }
+    for (size_t a = 0; a < st->nnames; a++) {
+        const char *n = st->names[a];
+        if (!names_add(all, n)) {
+            return false;
+        }
+        if (strcmp(n, WEAKREF_NAME) == 0) {
+            out->add_weakref = true;
+            continue;
+        }
+        if (chained) {
+            out->nslots++;
+        }
+        if (node_has(d, TAG_CLASSVAR(k), n) && st->form != SP_FORM_DATACLASS
+            && !sp_class_add_issue(
+                c, "class-variable", true,
+                "'%s' is a class attribute of %s (not plain data: it cannot "
+                "move into __init__) and an instance attribute: __slots__ "
+                "naming it raises ValueError ('%s' in __slots__ conflicts "
+                "with class variable)", n, node->qualname, n)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* The steps of class i's plan: the MRO's classes lacking __slots__, base
+ * first; every name they declare goes into all; stepidx[m]: the step of
+ * MRO position m, -1 when that class is not one. */
+static bool
+plan_steps(struct sp_report *r, const struct sp_plan_in *in, size_t i,
+           const struct decl *d, struct names *all, struct sp_plan_out *out,
+           int *stepidx)
 {
     struct sp_class *c = &r->classes[i];
     const struct sp_pnode *self = &in->nodes[in->class_node[i]];
     int chain[MAX_CHAIN];
     size_t nchain = layout_chain(in, in->class_node[i], chain, MAX_CHAIN);
-    struct names all = {0};
-    bool ok = false;
 
-    out->removable = !in->base_has_dict[i];
-    if (in->base_has_dict[i]
-        && !sp_class_add_issue(
-            c, "base-has-dict", true,
-            "its builtin base %s carries a __dict__ of its own: no __slots__ "
-            "can remove it", in->base_name[i])) {
-        return false;
-    }
-
-    /* Steps: the MRO's classes lacking __slots__, base first. */
     c->plan = sp_calloc(self->nmro ? self->nmro : 1, sizeof(*c->plan));
     if (c->plan == NULL) {
         return false;
@@ -308,6 +566,7 @@ plan_class(struct sp_report *r, const struct sp_plan_in *in, size_t i,
         const struct sp_pnode *node = &in->nodes[k];
         const struct names *l = &d->per_node[k];
         bool chained = on_chain(chain, nchain, k);
+        stepidx[m] = -1;
         if (node->has_slots && l->n == 0) {
             if (chained) {
                 out->nslots += node->existing_slots;
@@ -325,91 +584,27 @@ plan_class(struct sp_report *r, const struct sp_plan_in *in, size_t i,
             }
             continue;
         }
-        /* A name a more basic class of this MRO declares already is not
-         * declared again (a second slot would shadow the first and waste
-         * 8 bytes); that only happens when the plan is blocked anyway
-         * (a lay-out conflict). */
-        struct names own = {0};
-        for (size_t a = 0; a < l->n; a++) {
-            if (!names_has(&all, l->v[a]) && !names_add(&own, l->v[a])) {
-                names_free(&own);
-                goto fail;
-            }
+        struct sp_plan_step *st = add_step(c, node, l, all);
+        if (st == NULL || !step_form(c, in, i, k, d, st)
+            || !step_names(c, in, k, d, st, chained, all, out)) {
+            return false;
         }
-        struct sp_plan_step *st = &c->plan[c->nplan++];
-        st->module = sp_strdup(node->module);
-        st->qualname = sp_strdup(node->qualname);
-        st->names = copy_names(&own);
-        st->nnames = own.n;
-        names_free(&own);
-        l = NULL;       /* from here on, the step's own names */
-        if (st->module == NULL || st->qualname == NULL || st->names == NULL) {
-            goto fail;
-        }
-        const char *missing = NULL;
-        if (in->base_varsize[i] && st->nnames == 0) {
-            st->form = SP_FORM_EMPTY_SLOTS;
-        }
-        else if (node->dataclass && in->dataclass_slots_ok
-                 && all_fields(d, k, st->names, st->nnames, &missing)
-                 && (in->dataclass_weakref_ok
-                     || !names_has(&d->per_node[k], WEAKREF_NAME))) {
-            st->form = SP_FORM_DATACLASS;
-        }
-        else {
-            st->form = SP_FORM_SLOTS;
-            if (missing != NULL
-                && !sp_class_add_issue(
-                    c, "dataclass-extra-attribute", false,
-                    "'%s' is set on instances of dataclass %s but is not a "
-                    "field, so @dataclass(slots=True) cannot hold it: "
-                    "declare __slots__ by hand", missing, node->qualname)) {
-                goto fail;
-            }
-        }
-        if (!node->editable
-            && !sp_class_add_issue(
-                c, "base-not-editable", true,
-                "%s.%s has no __slots__ and is not your code (standard "
-                "library, installed package or builtin module): its "
-                "instances keep a __dict__", node->module, node->qualname)) {
-            goto fail;
-        }
-        if (!chained && d->per_node[k].n > 0
-            && !sp_class_add_issue(
-                c, "layout-conflict", true,
-                "%s.%s would declare non-empty slots but is not on the "
-                "layout chain of %s: 'multiple bases have instance lay-out "
-                "conflict'", node->module, node->qualname, c->qualname)) {
-            goto fail;
-        }
-        for (size_t a = 0; a < st->nnames; a++) {
-            const char *n = st->names[a];
-            if (!names_add(&all, n)) {
-                goto fail;
-            }
-            if (strcmp(n, WEAKREF_NAME) == 0) {
-                out->add_weakref = true;
-                continue;
-            }
-            if (chained) {
-                out->nslots++;
-            }
-            bool field_ok = st->form == SP_FORM_DATACLASS;
-            if (node_has(d, TAG_CLASSVAR(k), n) && !field_ok
-                && !sp_class_add_issue(
-                    c, "class-variable", true,
-                    "'%s' is a class variable of %s and an instance "
-                    "attribute: __slots__ naming it raises ValueError "
-                    "(conflicts with class variable)", n, node->qualname)) {
-                goto fail;
-            }
-        }
+        stepidx[m] = (int)(c->nplan - 1);
     }
+    return true;
+}
 
-    /* Class variables elsewhere in the MRO named like a slot. */
-    for (size_t s = 0; s < all.n; s++) {
-        const char *n = all.v[s];
+/* A class attribute that cannot move (class_vars: a method, a
+ * descriptor) named like a slot another class of the MRO declares.
+ * What happens depends on which comes first in the instance's MRO:
+ * attribute lookup takes the first class that has the name. */
+static bool
+shadowed(struct sp_class *c, const struct sp_plan_in *in, size_t i,
+         const struct decl *d, const struct names *all)
+{
+    const struct sp_pnode *self = &in->nodes[in->class_node[i]];
+    for (size_t s = 0; s < all->n; s++) {
+        const char *n = all->v[s];
         int declarer = -1;
         for (size_t m = 0; m < self->nmro; m++) {
             if (names_has(&d->per_node[self->mro[m]], n)) {
@@ -422,34 +617,59 @@ plan_class(struct sp_report *r, const struct sp_plan_in *in, size_t i,
             if (a == declarer || !node_has(d, TAG_CLASSVAR(a), n)) {
                 continue;
             }
-            int64_t at = -1;
-            uint64_t have = sp_strmap_get(&d->map, TAG_ATTR(i), n, &at)
-                                ? c->attrs[at].instances : 0;
+            const char *dq = in->nodes[declarer].qualname;
             bool ok_issue;
-            if (!in_mro(&in->nodes[declarer], a)) {
+            if (mro_pos(self, a) < mro_pos(self, declarer)) {
                 ok_issue = sp_class_add_issue(
                     c, "class-variable", true,
-                    "class variable %s.%s shadows the slot '%s' declared in "
-                    "%s: setting it on an instance raises AttributeError",
-                    node->qualname, n, n, in->nodes[declarer].qualname);
+                    "class attribute %s.%s comes before the slot '%s' "
+                    "declared in %s in the MRO of %s: setting it on an "
+                    "instance raises AttributeError ('%s' object attribute "
+                    "'%s' is read-only)", node->qualname, n, n, dq,
+                    c->qualname, c->qualname, n);
             }
             else {
-                bool blocks = have < c->instances;
-                char rely[32], all_[32];
-                sp_fmt_count(rely, sizeof(rely), c->instances - have);
-                sp_fmt_count(all_, sizeof(all_), c->instances);
                 ok_issue = sp_class_add_issue(
-                    c, "class-default-hidden", blocks,
-                    "%s.%s is a class default for '%s'; %s of %s "
-                    "instances %s: with a slot, reading an unset '%s' "
-                    "raises AttributeError instead of giving the default",
-                    node->qualname, n, n, rely, all_,
-                    blocks ? "rely on it" : "rely on it (none do now)", n);
+                    c, "class-variable", true,
+                    "the slot '%s' declared in %s comes before class "
+                    "attribute %s.%s in the MRO of %s: reading it on an "
+                    "instance that never set it raises AttributeError "
+                    "instead of giving %s.%s", n, dq, node->qualname, n,
+                    c->qualname, node->qualname, n);
             }
             if (!ok_issue) {
-                goto fail;
+                return false;
             }
         }
+    }
+    return true;
+}
+
+/* Build class i's steps, suggested slots and issues from the decisions. */
+static bool
+plan_class(struct sp_report *r, const struct sp_plan_in *in, size_t i,
+           const struct decl *d, struct sp_plan_out *out)
+{
+    struct sp_class *c = &r->classes[i];
+    struct names all = {0};
+    bool ok = false;
+
+    out->removable = !in->base_has_dict[i];
+    if (in->base_has_dict[i]
+        && !sp_class_add_issue(
+            c, "base-has-dict", true,
+            "its builtin base %s carries a __dict__ of its own: no __slots__ "
+            "can remove it", in->base_name[i])) {
+        return false;
+    }
+    const struct sp_pnode *self = &in->nodes[in->class_node[i]];
+    int *stepidx = sp_calloc(self->nmro ? self->nmro : 1, sizeof(int));
+    bool stepped = stepidx != NULL
+                   && plan_steps(r, in, i, d, &all, out, stepidx)
+                   && plan_defaults(c, in, i, d, stepidx);
+    sp_free(stepidx);
+    if (!stepped || !shadowed(c, in, i, d, &all)) {
+        goto fail;
     }
 
     /* Names on a var-sized builtin base cannot be slots. */
@@ -597,6 +817,12 @@ decl_init(struct decl *d, const struct sp_report *r,
                 return false;
             }
         }
+        for (size_t j = 0; j < node->ndefaults; j++) {
+            if (sp_strmap_put(&d->map, TAG_DEFAULT(k), node->defaults[j].name,
+                              (int64_t)j) < 0) {
+                return false;
+            }
+        }
     }
     for (size_t i = 0; i < r->nclasses; i++) {
         const struct sp_pnode *node = &in->nodes[in->class_node[i]];
@@ -625,6 +851,56 @@ decl_free(struct decl *d, size_t nnodes)
     sp_strmap_free(&d->map);
 }
 
+/* A class attribute that code assigns on some object (somewhere in the
+ * program's own code) may be assigned on any instance below it: with
+ * slots that raises unless the name is a slot.  Such names join the
+ * attrs of every class with it in the MRO (0 instances) before the
+ * plan is decided, so the plan declares them and moves the attribute
+ * (step_moved).  Names instances carry are there already. */
+static bool
+add_hazards(struct sp_report *r, const struct sp_plan_in *in)
+{
+    for (size_t i = 0; i < r->nclasses; i++) {
+        struct sp_class *c = &r->classes[i];
+        const struct sp_pnode *self = &in->nodes[in->class_node[i]];
+        struct sp_strmap have;
+        bool ok = true;
+        sp_strmap_init(&have);
+        for (size_t a = 0; a < c->nattrs && ok; a++) {
+            ok = sp_strmap_put(&have, 0, c->attrs[a].name, 0) >= 0;
+        }
+        for (size_t m = 0; m < self->nmro && ok; m++) {
+            const struct sp_pnode *node = &in->nodes[self->mro[m]];
+            for (size_t j = 0; j < node->ndefaults && ok; j++) {
+                const char *n = node->defaults[j].name;
+                if (node->defaults[j].stored_file == NULL
+                    || sp_strmap_get(&have, 0, n, NULL)) {
+                    continue;
+                }
+                void *p = sp_realloc(c->attrs,
+                                     (c->nattrs + 1) * sizeof(*c->attrs));
+                char *copy = sp_strdup(n);
+                if (p != NULL) {
+                    c->attrs = p;
+                }
+                if (p == NULL || copy == NULL) {
+                    sp_free(copy);
+                    ok = false;
+                    break;
+                }
+                memset(&c->attrs[c->nattrs], 0, sizeof(*c->attrs));
+                c->attrs[c->nattrs++].name = copy;
+                ok = sp_strmap_put(&have, 0, copy, 0) >= 0;
+            }
+        }
+        sp_strmap_free(&have);
+        if (!ok) {
+            return false;
+        }
+    }
+    return true;
+}
+
 bool
 sp_plan_build(struct sp_report *r, const struct sp_plan_in *in,
               struct sp_plan_out *out)
@@ -635,7 +911,9 @@ sp_plan_build(struct sp_report *r, const struct sp_plan_in *in,
 
     /* Decide in a stable order: most instances first, so first-seen
      * order within a class follows its most common subclass. */
-    if (!decl_init(&d, r, in) || (order = by_instances(r)) == NULL) {
+    memset(&d, 0, sizeof(d));
+    if (!add_hazards(r, in) || !decl_init(&d, r, in)
+        || (order = by_instances(r)) == NULL) {
         goto done;
     }
     for (size_t i = 0; i < r->nclasses; i++) {

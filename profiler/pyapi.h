@@ -253,12 +253,15 @@ struct sp_census_class {
     size_t index_cap;
 };
 
-/* classinfo.c -- from census aggregates to a plain report: names,
- * locations, hierarchy plan (plan.c), blockers, slotted bytes.  GIL held;
- * reads type dicts and sys.modules, runs no Python code.  NULL on
- * allocation failure. */
+/* classinfo.c -- from census aggregates to a plain report: names (with
+ * every name of the run from hist, which may be NULL), locations,
+ * hierarchy plan (plan.c), blockers, slotted bytes.  at: the census's
+ * time (census.at_seconds).  GIL held; reads type dicts, sys.modules and
+ * the program's source files, runs no Python code.  NULL on allocation
+ * failure. */
 struct sp_report *sp_classinfo_report(struct sp_census_class *classes,
-                                      size_t n, const struct sp_config *cfg);
+                                      size_t n, const struct sp_config *cfg,
+                                      struct sp_history *hist, double at);
 
 /* bootstrap.c: absolute path of the script run as __main__, or "". */
 extern char sp_main_file[SP_PATH_MAX];
@@ -269,8 +272,8 @@ extern char sp_main_file[SP_PATH_MAX];
  * set when the walk passed `deadline` (sp_monotonic() seconds; 0 = no
  * limit) -- the max_pause option. */
 struct sp_report *sp_census_run(const struct sp_config *cfg,
-                                const char *trigger, double deadline,
-                                bool *aborted);
+                                struct sp_history *hist, const char *trigger,
+                                double at, double deadline, bool *aborted);
 /* CLOCK_MONOTONIC in seconds. */
 double sp_monotonic(void);
 
@@ -286,16 +289,24 @@ void sp_allocs_attach(struct sp_report *r);
 /* Before writing r (maybe long after its census): counts as of now, the
  * census's split kept. */
 void sp_allocs_refresh(struct sp_report *r);
+/* Counted instances alive now, all classes: exact, and cheap enough for
+ * every gc callback; UINT64_MAX when counting is off or a free was
+ * missed. */
+uint64_t sp_allocs_live(void);
 /* In a fork child: counts restart from what is alive. */
 void sp_allocs_after_fork_child(void);
 /* The allocator's name from before the free hook went in (the hook makes
  * CPython call it "custom"); NULL when no hook is installed. */
 const char *sp_allocs_allocator_name(void);
-/* s as UTF-8 in the profiler's heap, encoded without touching the host's
- * heap; NULL if s is not a str or out of memory. */
+/* pystr.c -- strings and dicts read without running Python code (one
+ * policy for names that are not UTF-8: a lone surrogate as \udcXX, NUL
+ * as \x00).  sp_py_put_utf8(): append s to b, false if s is not a str
+ * this can read.  sp_py_utf8(): a copy in the profiler's heap, NULL if
+ * not a str or out of memory.  sp_py_dict_get(): dict[name] for an
+ * exact-str key, by walking dict (no hashing); borrowed, NULL when
+ * absent. */
+bool sp_py_put_utf8(struct sp_buf *b, PyObject *s);
 char *sp_py_utf8(PyObject *s);
-/* dict[name] for an exact-str key, found by walking dict (no hashing, no
- * Python code); borrowed, NULL when absent. */
 PyObject *sp_py_dict_get(PyObject *dict, const char *name);
 
 #endif /* SLOTPROF_PYAPI_H */

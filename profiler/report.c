@@ -11,7 +11,7 @@
  */
 #include "internal.h"
 
-#include <string.h>             /* memcpy, memset, strcmp */
+#include <string.h>             /* memcpy, memset, strcmp, strlen */
 
 static void
 free_names(char **names, size_t n)
@@ -23,6 +23,17 @@ free_names(char **names, size_t n)
         sp_free(names[i]);
     }
     sp_free(names);
+}
+
+void
+sp_moved_free(struct sp_moved_default *v, size_t n)
+{
+    for (size_t i = 0; i < n && v != NULL; i++) {
+        sp_free(v[i].name);
+        sp_free(v[i].from_module);
+        sp_free(v[i].from_qualname);
+    }
+    sp_free(v);
 }
 
 /* Frees what c owns, not c itself: classes live in one array
@@ -49,6 +60,8 @@ sp_class_free(struct sp_class *c)
             sp_free(c->plan[i].module);
             sp_free(c->plan[i].qualname);
             free_names(c->plan[i].names, c->plan[i].nnames);
+            sp_moved_free(c->plan[i].moved, c->plan[i].nmoved);
+            sp_moved_free(c->plan[i].inits, c->plan[i].ninits);
         }
         sp_free(c->plan);
     }
@@ -131,7 +144,8 @@ cmp_str(const char *a, const char *b)
     return strcmp(a, b);
 }
 
-/* < 0 when a comes first in the report.  Module and qualname do not
+/* < 0 when a comes first in the report: the user's own classes, then
+ * the others, each by saving.  Module and qualname do not
  * identify a class (two functions can each define a local class C), so
  * file and line come last to keep even those in a fixed order. */
 static int
@@ -139,6 +153,10 @@ cmp_class(const struct sp_class *a, const struct sp_class *b)
 {
     int c;
 
+    /* The user's own classes first: the rest cannot be edited. */
+    if ((a->origin == SP_ORIGIN_YOURS) != (b->origin == SP_ORIGIN_YOURS)) {
+        return a->origin == SP_ORIGIN_YOURS ? -1 : 1;
+    }
     if (a->savings_bytes != b->savings_bytes) {
         return a->savings_bytes > b->savings_bytes ? -1 : 1;
     }
@@ -234,6 +252,23 @@ sp_report_total_savings(const struct sp_report *r)
     return total;
 }
 
+uint64_t
+sp_report_profiled_bytes(const struct sp_report *r)
+{
+    uint64_t total = 0;
+
+    if (r == NULL) {
+        return 0;
+    }
+    for (size_t i = 0; i < r->nclasses; i++) {
+        total += r->classes[i].bytes_now;
+    }
+    for (size_t i = 0; i < r->nslotted; i++) {
+        total += r->slotted[i].bytes;
+    }
+    return total;
+}
+
 const char *
 sp_verdict_name(enum sp_verdict v)
 {
@@ -247,4 +282,34 @@ sp_verdict_name(enum sp_verdict v)
     }
     (void)SP_NEVER(true);
     return "review";
+}
+
+char *
+sp_class_key(const char *module, const char *qualname)
+{
+    size_t nm = strlen(module), nq = strlen(qualname);
+    char *key = sp_malloc(nm + nq + 2);
+    if (key != NULL) {
+        memcpy(key, module, nm);
+        key[nm] = '\x1f';
+        memcpy(key + nm + 1, qualname, nq + 1);
+    }
+    return key;
+}
+
+const char *
+sp_origin_name(enum sp_origin o)
+{
+    switch (o) {
+    case SP_ORIGIN_YOURS:
+        return "yours";
+    case SP_ORIGIN_STDLIB:
+        return "stdlib";
+    case SP_ORIGIN_INSTALLED:
+        return "installed";
+    case SP_ORIGIN_BUILTIN:
+        return "builtin";
+    }
+    (void)SP_NEVER(true);
+    return "builtin";
 }

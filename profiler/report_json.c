@@ -164,6 +164,33 @@ form_name(enum sp_form f)
 
 /* ------------------------------------------------------------ classes */
 
+/* A plan step's moved class attributes, on one line:
+ * [{"name": ..., "line": ...}], with "from_module"/"from_qualname" for
+ * the ones an __init__ sets. */
+static void
+put_moved(struct sp_buf *b, const struct sp_moved_default *v, size_t n)
+{
+    sp_buf_puts(b, "[");
+    for (size_t m = 0; m < n; m++) {
+        sp_buf_puts(b, m ? ", {\"name\": " : "{\"name\": ");
+        put_str(b, v[m].name);
+        if (v[m].from_qualname != NULL) {
+            sp_buf_puts(b, ", \"from_module\": ");
+            put_str(b, v[m].from_module);
+            sp_buf_puts(b, ", \"from_qualname\": ");
+            put_str(b, v[m].from_qualname);
+        }
+        sp_buf_puts(b, ", \"line\": ");
+        if (v[m].line > 0) {
+            sp_buf_printf(b, "%d}", v[m].line);
+        }
+        else {
+            sp_buf_puts(b, "null}");
+        }
+    }
+    sp_buf_puts(b, "]");
+}
+
 /* The issues whose blocks flag equals `blocks`, as leaf objects. */
 static void
 put_issues(struct sp_buf *b, const struct sp_class *c, bool blocks,
@@ -233,6 +260,10 @@ put_class(struct sp_buf *b, const struct sp_class *c, int depth)
         put_str(b, c->attrs[i].name);
         sp_buf_puts(b, ", \"instances\": ");
         put_u64(b, c->attrs[i].instances);
+        sp_buf_puts(b, ", \"max_instances\": ");
+        put_u64(b, c->attrs[i].max_instances);
+        sp_buf_puts(b, ", \"in_code\": ");
+        put_bool(b, c->attrs[i].in_code);
         sp_buf_puts(b, "}");
     }
     array_close(b, c->nattrs, depth + 1);
@@ -261,6 +292,12 @@ put_class(struct sp_buf *b, const struct sp_class *c, int depth)
         put_str(b, form_name(s->form));
         sp_buf_puts(b, ", \"names\": ");
         put_str_array(b, s->names, s->nnames);
+        sp_buf_puts(b, ", \"moved_defaults\": ");
+        put_moved(b, s->moved, s->nmoved);
+        sp_buf_puts(b, ", \"init_defaults\": ");
+        put_moved(b, s->inits, s->ninits);
+        sp_buf_puts(b, ", \"add_init\": ");
+        put_bool(b, s->add_init);
         sp_buf_puts(b, "}");
     }
     array_close(b, c->nplan, depth + 1);
@@ -269,6 +306,12 @@ put_class(struct sp_buf *b, const struct sp_class *c, int depth)
     put_issues(b, c, true, depth + 1);
     obj_key(&o, "warnings");
     put_issues(b, c, false, depth + 1);
+    obj_key(&o, "origin");
+    put_str(b, sp_origin_name(c->origin));
+    obj_key(&o, "max_instances");
+    put_u64(b, c->max_instances);
+    obj_key(&o, "max_instances_at_seconds");
+    put_fixed(b, c->max_at_seconds, 6);
     obj_close(&o);
 }
 

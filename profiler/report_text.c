@@ -284,16 +284,20 @@ put_cells(struct sp_buf *b, const char *const cells[NCOLS],
 
 /* Rows are formatted twice (once to measure, once to print) rather than
  * kept: top=0 can mean thousands of rows, and a row is a few KiB. */
-/* A row of the table: the recommended classes, and the blocked ones that
- * would qualify but for their blockers, ranked with the others, so the
- * biggest class shows up with the reason it cannot take slots.  Only the
- * recommended ones count in the potential saving. */
+/* A row of the table: the user's own classes that are recommended, and
+ * those blocked that would qualify but for their blockers, ranked with
+ * the others, so the biggest class shows up with the reason it cannot
+ * take slots.  Only the recommended ones count in the potential saving.
+ * Classes of the standard library, installed packages and builtins are
+ * summed up below the table instead (put_not_yours). */
 bool
 sp_report_listed(const struct sp_report *r, const struct sp_class *c)
 {
-    return c->recommended
-           || (c->verdict == SP_VERDICT_BLOCKED
-               && c->instances >= r->min_instances && c->savings_bytes > 0);
+    return c->origin == SP_ORIGIN_YOURS
+           && (c->recommended
+               || (c->verdict == SP_VERDICT_BLOCKED
+                   && c->instances >= r->min_instances
+                   && c->savings_bytes > 0));
 }
 
 static void
@@ -395,6 +399,44 @@ put_form(struct sp_buf *b, const struct sp_plan_step *s)
     sp_buf_puts(b, s->nnames == 1 ? ",)" : ")");
 }
 
+/* What a step does with class attributes the plan moves (plan.c,
+ * set_in_init), under its edit: a comment line each for taking them
+ * out of the class body and for its __init__ setting them. */
+static void
+put_moved(struct sp_buf *b, const struct sp_plan_step *st, size_t indent)
+{
+    if (st->nmoved > 0) {
+        sp_buf_puts(b, "   ");
+        pad(b, indent + 2);
+        sp_buf_puts(b, "# take out of its body: ");
+        for (size_t m = 0; m < st->nmoved; m++) {
+            sp_buf_puts(b, m ? ", " : "");
+            sp_buf_put_clean(b, st->moved[m].name);
+            if (st->moved[m].line > 0) {
+                sp_buf_printf(b, " (line %d)", st->moved[m].line);
+            }
+        }
+        sp_buf_puts(b, "\n");
+    }
+    if (st->ninits > 0) {
+        sp_buf_puts(b, "   ");
+        pad(b, indent + 2);
+        sp_buf_puts(b, st->add_init ? "# give it an __init__ that sets first, "
+                                      "unless set: "
+                                    : "# its __init__ sets first, unless set: ");
+        for (size_t m = 0; m < st->ninits; m++) {
+            sp_buf_puts(b, m ? ", " : "");
+            sp_buf_put_clean(b, st->inits[m].name);
+            sp_buf_puts(b, " = ");
+            sp_buf_put_clean(b, st->inits[m].from_qualname);
+            sp_buf_puts(b, "'s value");
+        }
+        sp_buf_puts(b, st->add_init ? ", then calls super().__init__(*args, "
+                                      "**kwargs)\n"
+                                    : "\n");
+    }
+}
+
 /* The class a step changes, as the user finds it: its qualname when it
  * lives in the same module as the profiled class, else module.qualname. */
 static void
@@ -450,6 +492,15 @@ put_plan(struct sp_buf *b, const struct sp_class *c, size_t rank)
         put_bytes_exact(b, (uint64_t)c->savings_bytes);
     }
     sp_buf_puts(b, "\n");
+    if (c->max_instances > c->instances) {
+        char most[32], at[32];
+        sp_fmt_count(most, sizeof(most), c->max_instances);
+        if (!sp_fmt_fixed(at, sizeof(at), c->max_at_seconds, 1)) {
+            snprintf(at, sizeof(at), "?");
+        }
+        sp_buf_printf(b, "   (the most at one census: %s, at %s s)\n", most,
+                      at);
+    }
 
     /* The edits, their code aligned in one column. */
     for (size_t i = 0; i < c->nplan; i++) {
@@ -458,11 +509,13 @@ put_plan(struct sp_buf *b, const struct sp_class *c, size_t rank)
         label_width = w > label_width ? w : label_width;
     }
     for (size_t i = 0; i < c->nplan; i++) {
-        fmt_step_label(label, sizeof(label), c, &c->plan[i]);
+        const struct sp_plan_step *st = &c->plan[i];
+        fmt_step_label(label, sizeof(label), c, st);
         sp_buf_printf(b, "   %s", label);
         pad(b, label_width - text_width(label) + 2);
-        put_form(b, &c->plan[i]);
+        put_form(b, st);
         sp_buf_puts(b, "\n");
+        put_moved(b, st, label_width);
     }
 
     /* In the order the planner found them: it puts the cause first. */
@@ -793,6 +846,49 @@ put_allocations(struct sp_buf *b, const struct sp_report *r, size_t shown)
     }
 }
 
+/* Classes that are not the user's code, summed up by origin: what slots
+ * there would save, for the record (mine=PATH makes a package yours). */
+static void
+put_not_yours(struct sp_buf *b, const struct sp_report *r)
+{
+    static const struct {
+        enum sp_origin origin;
+        const char *label;
+    } kinds[] = {
+        {SP_ORIGIN_STDLIB, "standard library"},
+        {SP_ORIGIN_INSTALLED, "installed packages"},
+        {SP_ORIGIN_BUILTIN, "builtin or C"},
+    };
+    bool any = false;
+    for (size_t k = 0; k < SP_ARRAY_LEN(kinds); k++) {
+        uint64_t n = 0, inst = 0, potential = 0;
+        for (size_t i = 0; i < r->nclasses; i++) {
+            const struct sp_class *c = &r->classes[i];
+            if (c->origin == kinds[k].origin) {
+                n++;
+                inst += c->instances;
+                potential += c->savings_bytes > 0 ? (uint64_t)c->savings_bytes
+                                                  : 0;
+            }
+        }
+        if (n == 0) {
+            continue;
+        }
+        if (!any) {
+            sp_buf_puts(b, "\nnot your code, not ranked (mine=PATH makes a "
+                           "package yours):\n");
+            any = true;
+        }
+        char cn[32], ci[32], cp[32];
+        sp_fmt_count(cn, sizeof(cn), n);
+        sp_fmt_count(ci, sizeof(ci), inst);
+        sp_fmt_bytes(cp, sizeof(cp), potential);
+        sp_buf_printf(b, "  %-18s  %s %s, %s instances, %s if they had "
+                      "slots\n", kinds[k].label, cn,
+                      plural(n, "class", "classes"), ci, cp);
+    }
+}
+
 void
 sp_report_text(const struct sp_report *r, uint64_t top, struct sp_buf *b)
 {
@@ -807,6 +903,9 @@ sp_report_text(const struct sp_report *r, uint64_t top, struct sp_buf *b)
     for (size_t i = 0; i < r->nclasses; i++) {
         const struct sp_class *c = &r->classes[i];
         nlisted += sp_report_listed(r, c);
+        if (c->origin != SP_ORIGIN_YOURS) {
+            continue;               /* summed up by put_not_yours */
+        }
         if (c->recommended) {
             nrec++;
         }
@@ -839,6 +938,7 @@ sp_report_text(const struct sp_report *r, uint64_t top, struct sp_buf *b)
         }
     }
 
+    put_not_yours(b, r);
     sp_buf_printf(b, "\nnot recommended: %" PRIu64 " %s below "
                   "min_instances=%" PRIu64 ", %" PRIu64 " with no saving",
                   below, plural(below, "class", "classes"),

@@ -41,16 +41,13 @@ sp_series_free(struct sp_series *s)
 static int64_t
 intern(struct sp_series *s, const char *module, const char *qualname)
 {
-    size_t nm = strlen(module), nq = strlen(qualname);
-    char *key = sp_malloc(nm + nq + 2);
+    char *key = sp_class_key(module, qualname);
+    size_t nm = strlen(module);
     int64_t idx;
 
     if (key == NULL) {
         return -1;
     }
-    memcpy(key, module, nm);
-    key[nm] = '\x1f';
-    memcpy(key + nm + 1, qualname, nq + 1);
     if (sp_strmap_get(&s->index, 0, key, &idx)) {
         sp_free(key);
         return idx;

@@ -205,7 +205,8 @@ same_config(const struct sp_config *a, const struct sp_config *b)
            && a->interval_us == b->interval_us && a->signal == b->signal
            && strcmp(a->signal_name, b->signal_name) == 0
            && a->dormant == b->dormant
-           && a->max_pause_us == b->max_pause_us;
+           && a->max_pause_us == b->max_pause_us
+           && strcmp(a->mine, b->mine) == 0;
 }
 
 /* The configuration as an option string that must parse back to it. */
@@ -242,6 +243,9 @@ print_config(const struct sp_config *c, char *out, size_t outlen)
     }
     if (c->signal) {
         APPEND(",signal=%s", c->signal_name);
+    }
+    if (c->mine[0]) {
+        APPEND(",mine=%s", c->mine);
     }
 #undef APPEND
     return k;
@@ -339,7 +343,7 @@ static void
 check_parse(const char *in, const struct sp_path_vars *v)
 {
     static struct sp_config first, again, untouched, round;
-    static char full[FULL_ERRLEN], printed[3 * SP_PATH_MAX];
+    static char full[FULL_ERRLEN], printed[4 * SP_PATH_MAX];
     bool ok;
 
     /* Failure leaves *cfg exactly as it was: fill it with a pattern. */

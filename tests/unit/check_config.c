@@ -198,20 +198,20 @@ START_TEST(test_unknown_key)
 {
     parse_fails("foo=1", "unknown option 'foo' in SLOTPROF_OPTIONS "
                 "(accepted: output, text, min_instances, top, interval, "
-                "signal, dormant, max_pause, allocs, sample_every, native, max_depth)");
+                "signal, dormant, max_pause, allocs, sample_every, native, max_depth, mine)");
     parse_fails("top=1, verbose", "unknown option 'verbose' in "
                 "SLOTPROF_OPTIONS (accepted: output, text, min_instances, "
-                "top, interval, signal, dormant, max_pause, allocs, sample_every, native, max_depth)");
+                "top, interval, signal, dormant, max_pause, allocs, sample_every, native, max_depth, mine)");
     parse_fails("=5", "unknown option '' in SLOTPROF_OPTIONS "
                 "(accepted: output, text, min_instances, top, interval, "
-                "signal, dormant, max_pause, allocs, sample_every, native, max_depth)");
+                "signal, dormant, max_pause, allocs, sample_every, native, max_depth, mine)");
     /* Keys are case-sensitive and whole. */
     parse_fails("TOP=1", "unknown option 'TOP' in SLOTPROF_OPTIONS "
                 "(accepted: output, text, min_instances, top, interval, "
-                "signal, dormant, max_pause, allocs, sample_every, native, max_depth)");
+                "signal, dormant, max_pause, allocs, sample_every, native, max_depth, mine)");
     parse_fails("min instances=1", "unknown option 'min instances' in "
                 "SLOTPROF_OPTIONS (accepted: output, text, min_instances, "
-                "top, interval, signal, dormant, max_pause, allocs, sample_every, native, max_depth)");
+                "top, interval, signal, dormant, max_pause, allocs, sample_every, native, max_depth, mine)");
 }
 END_TEST
 
@@ -258,18 +258,44 @@ START_TEST(test_alloc_options)
 }
 END_TEST
 
+/* mine=: paths whose classes are the user's own. */
+START_TEST(test_mine)
+{
+    sp_config_defaults(&cfg);
+    ck_assert_str_eq(cfg.mine, "");
+    ck_assert(sp_config_parse("mine=/usr/lib/python3/dist-packages/yaml",
+                              &cfg, err, sizeof(err)));
+    ck_assert_str_eq(cfg.mine, "/usr/lib/python3/dist-packages/yaml");
+    ck_assert(sp_config_parse("mine = lib:/opt/x/src ", &cfg, err,
+                              sizeof(err)));
+    ck_assert_str_eq(cfg.mine, "lib:/opt/x/src");
+    /* % is literal here: no escapes in these paths. */
+    ck_assert(sp_config_parse("mine=/a%b", &cfg, err, sizeof(err)));
+    ck_assert_str_eq(cfg.mine, "/a%b");
+    ck_assert(!sp_config_parse("mine=", &cfg, err, sizeof(err)));
+    ck_assert_str_eq(err, "option mine: no path given (accepted: one or "
+                          "more paths separated by ':')");
+    ck_assert(!sp_config_parse("mine=a::b", &cfg, err, sizeof(err)));
+    ck_assert_str_eq(err, "option mine: an empty path between ':' "
+                          "(accepted: one or more paths separated by ':')");
+    ck_assert(!sp_config_parse("mine=:a", &cfg, err, sizeof(err)));
+    ck_assert(!sp_config_parse("mine=a:", &cfg, err, sizeof(err)));
+    ck_assert(!sp_config_parse("mine", &cfg, err, sizeof(err)));
+}
+END_TEST
+
 START_TEST(test_unknown_key_quoted_safely)
 {
     /* Long keys are cut, control bytes shown as '?'. */
     parse_fails("a\nb=1", "unknown option 'a?b' in SLOTPROF_OPTIONS "
                 "(accepted: output, text, min_instances, top, interval, "
-                "signal, dormant, max_pause, allocs, sample_every, native, max_depth)");
+                "signal, dormant, max_pause, allocs, sample_every, native, max_depth, mine)");
     char s[200], want[300];
     memset(s, 'k', 100);
     strcpy(s + 100, "=1");
     snprintf(want, sizeof(want), "unknown option '%.64s...' in "
              "SLOTPROF_OPTIONS (accepted: output, text, min_instances, "
-             "top, interval, signal, dormant, max_pause, allocs, sample_every, native, max_depth)", s);
+             "top, interval, signal, dormant, max_pause, allocs, sample_every, native, max_depth, mine)", s);
     parse_fails(s, want);
 }
 END_TEST
@@ -644,6 +670,7 @@ config_suite(void)
     tcase_add_test(tc, test_future_keys_rejected_today);
     tcase_add_test(tc, test_alloc_options);
     tcase_add_test(tc, test_unknown_key_quoted_safely);
+    tcase_add_test(tc, test_mine);
     tcase_add_test(tc, test_missing_value);
     tcase_add_test(tc, test_bad_numbers);
     tcase_add_test(tc, test_number_overflow);

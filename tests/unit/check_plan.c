@@ -217,53 +217,225 @@ START_TEST(test_class_variable_blocks)
     ck_assert_ptr_nonnull(is);
     ck_assert(is->blocks);
     ck_assert_str_eq(is->detail,
-                     "'x' is a class variable of A and an instance "
+                     "'x' is a class attribute of A (not plain data: it "
+                     "cannot move into __init__) and an instance "
                      "attribute: __slots__ naming it raises ValueError "
-                     "(conflicts with class variable)");
+                     "('x' in __slots__ conflicts with class variable)");
 }
 END_TEST
 
-START_TEST(test_default_in_slotted_base_is_hidden)
+START_TEST(test_default_in_slotted_base_blocks)
 {
-    /* Base (slotted already, editable) has class var x; Leaf declares x:
-     * half the instances rely on the default -> blocks. */
+    /* Base (slotted already) keeps class attribute x; Leaf instances set
+     * x: the plan cannot move Base's attribute, and once Leaf loses its
+     * __dict__ setting x raises. */
     const char *n[] = {"x"};
     const uint64_t cnt[] = {50};
-    const char *cv[] = {"x"};
+    static const struct sp_pdefault df[] = {{"x", 4, NULL, 0}};
     int base = node("Base", -1, true);
     F.nodes[base].has_slots = true;
-    F.nodes[base].class_vars = cv;
-    F.nodes[base].nclass_vars = 1;
+    F.nodes[base].defaults = df;
+    F.nodes[base].ndefaults = 1;
     int leaf = node("Leaf", base, true);
     struct sp_class *c = cls(leaf, 100, n, cnt, 1);
     run(true);
-    const struct sp_issue *is = issue(c, "class-default-hidden");
+    ck_assert_int_eq(c->verdict, SP_VERDICT_BLOCKED);
+    const struct sp_issue *is = issue(c, "class-default-slotted");
     ck_assert_ptr_nonnull(is);
     ck_assert(is->blocks);
     ck_assert_str_eq(is->detail,
-                     "Base.x is a class default for 'x'; 50 of 100 instances "
-                     "rely on it: with a slot, reading an unset 'x' raises "
-                     "AttributeError instead of giving the default");
+                     "app.Base declares __slots__ already and keeps 'x' as a "
+                     "class attribute, which instances also set: once the "
+                     "plan removes the __dict__, setting it raises "
+                     "AttributeError ('Leaf' object attribute 'x' is "
+                     "read-only); move it out of Base by hand");
     ck_assert_uint_eq(c->nplan, 1);
     ck_assert_str_eq(c->plan[0].qualname, "Leaf");
 }
 END_TEST
 
-START_TEST(test_default_hidden_but_unused_is_a_warning)
+START_TEST(test_default_set_on_instances_moves)
 {
-    const char *n[] = {"x"};
-    const char *cv[] = {"x"};
-    int base = node("Base", -1, true);
-    F.nodes[base].has_slots = true;
-    F.nodes[base].class_vars = cv;
-    F.nodes[base].nclass_vars = 1;
-    int leaf = node("Leaf", base, true);
-    struct sp_class *c = cls(leaf, 100, n, NULL, 1);
+    /* class Scope: uses_locals = False, set on 1 of 1000 instances at
+     * some census: a slot, the attribute moved, review. */
+    const char *n[] = {"names", "ret", "uses_locals"};
+    const uint64_t cnt[] = {1000, 1000, 0};
+    static const struct sp_pdefault df[] = {{"uses_locals", 3, NULL, 0}};
+    int a = node("Scope", -1, true);
+    F.nodes[a].file = "/app/checker.py";
+    F.nodes[a].has_init = true;
+    F.nodes[a].defaults = df;
+    F.nodes[a].ndefaults = 1;
+    struct sp_class *c = cls(a, 1000, n, cnt, 3);
+    c->attrs[2].max_instances = 1;
+    c->max_instances = 1000;
     run(true);
-    const struct sp_issue *is = issue(c, "class-default-hidden");
+    const char *want[] = {"names", "ret", "uses_locals"};
+    assert_names(c->plan[0].names, c->plan[0].nnames, want, 3);
+    ck_assert_uint_eq(c->plan[0].nmoved, 1);
+    ck_assert_str_eq(c->plan[0].moved[0].name, "uses_locals");
+    ck_assert_int_eq(c->plan[0].moved[0].line, 3);
+    ck_assert_uint_eq(F.out[0].nslots, 3);
+    ck_assert_int_eq(c->verdict, SP_VERDICT_REVIEW);
+    const struct sp_issue *is = issue(c, "class-default-moved");
     ck_assert_ptr_nonnull(is);
     ck_assert(!is->blocks);
+    ck_assert_str_eq(is->detail,
+                     "class attribute Scope.uses_locals (checker.py:3) is an "
+                     "instance attribute too: instances set it (1 of 1,000 "
+                     "at one census).  The plan makes it a slot, takes it "
+                     "out of the body of Scope, and has Scope.__init__ set "
+                     "self.uses_locals to that value first, unless it is set "
+                     "already.  Scope.uses_locals then names the slot, not "
+                     "the value, and an instance made without running "
+                     "Scope.__init__ lacks it");
+    ck_assert_uint_eq(c->plan[0].ninits, 1);
+    ck_assert_str_eq(c->plan[0].inits[0].name, "uses_locals");
+    ck_assert_str_eq(c->plan[0].inits[0].from_qualname, "Scope");
+    ck_assert(!c->plan[0].add_init);
+}
+END_TEST
+
+START_TEST(test_default_stored_by_code_moves)
+{
+    /* No instance ever set it, but code elsewhere assigns .uses_locals:
+     * the name joins the plan (0 instances), the attribute moves. */
+    const char *n[] = {"names"};
+    static const struct sp_pdefault df[] = {
+        {"uses_locals", 3, "/app/main.py", 9}};
+    int a = node("Scope", -1, true);
+    F.nodes[a].file = "/app/checker.py";
+    F.nodes[a].defaults = df;
+    F.nodes[a].ndefaults = 1;
+    struct sp_class *c = cls(a, 1000, n, NULL, 1);
+    run(true);
+    ck_assert_uint_eq(c->nattrs, 2);
+    ck_assert_str_eq(c->attrs[1].name, "uses_locals");
+    ck_assert_uint_eq(c->attrs[1].instances, 0);
+    const char *want[] = {"names", "uses_locals"};
+    assert_names(c->plan[0].names, c->plan[0].nnames, want, 2);
+    assert_names(c->suggested_slots, c->nsuggested, want, 2);
+    ck_assert_uint_eq(c->plan[0].nmoved, 1);
+    ck_assert_uint_eq(F.out[0].nslots, 2);
+    const struct sp_issue *is = issue(c, "class-default-moved");
+    ck_assert_ptr_nonnull(is);
+    ck_assert_str_eq(is->detail,
+                     "class attribute Scope.uses_locals (checker.py:3) is an "
+                     "instance attribute too: no instance set it while "
+                     "profiled, but main.py:9 assigns .uses_locals.  The plan "
+                     "makes it a slot, takes it out of the body of Scope, "
+                     "and gives Scope.__init__ (calling "
+                     "super().__init__(*args, **kwargs)), which must set "
+                     "self.uses_locals to that value first, unless it is set "
+                     "already.  Scope.uses_locals then names the slot, not "
+                     "the value, and an instance made without running "
+                     "Scope.__init__ lacks it");
+    ck_assert(c->plan[0].add_init);
     ck_assert_int_eq(c->verdict, SP_VERDICT_REVIEW);
+}
+END_TEST
+
+START_TEST(test_constant_stays)
+{
+    /* A class constant nobody sets on an instance stays where it is: no
+     * slot, nothing moved, the plan is safe. */
+    const char *n[] = {"tag", "value"};
+    static const struct sp_pdefault df[] = {{"id", 26, NULL, 0}};
+    int a = node("ScalarNode", -1, true);
+    F.nodes[a].defaults = df;
+    F.nodes[a].ndefaults = 1;
+    struct sp_class *c = cls(a, 1000, n, NULL, 2);
+    run(true);
+    assert_names(c->plan[0].names, c->plan[0].nnames, n, 2);
+    ck_assert_uint_eq(c->plan[0].nmoved, 0);
+    ck_assert_int_eq(c->verdict, SP_VERDICT_SAFE);
+    ck_assert_uint_eq(c->nissues, 0);
+}
+END_TEST
+
+START_TEST(test_default_in_base_moves_in_base)
+{
+    /* Node._document = None in the base; Text instances set it later in
+     * the run: declared in the base (every class below carries it) and
+     * moved there. */
+    const char *n[] = {"data", "_document"};
+    const uint64_t cnt[] = {100, 0};
+    static const struct sp_pdefault df[] = {{"_document", 5, NULL, 0}};
+    int base = node("Node", -1, true);
+    F.nodes[base].defaults = df;
+    F.nodes[base].ndefaults = 1;
+    F.nodes[base].has_init = false;
+    int leaf = node("Text", base, true);
+    F.nodes[leaf].has_init = true;
+    static const char *const text_code[] = {"data"};   /* self.data = */
+    F.nodes[leaf].mentions = text_code;
+    F.nodes[leaf].nmentions = 1;
+    struct sp_class *c = cls(leaf, 100, n, cnt, 2);
+    c->attrs[1].max_instances = 10;
+    run(true);
+    ck_assert_uint_eq(c->nplan, 2);
+    const char *wb[] = {"_document"}, *wl[] = {"data"};
+    ck_assert_str_eq(c->plan[0].qualname, "Node");
+    assert_names(c->plan[0].names, c->plan[0].nnames, wb, 1);
+    ck_assert_uint_eq(c->plan[0].nmoved, 1);
+    ck_assert_str_eq(c->plan[0].moved[0].name, "_document");
+    ck_assert_uint_eq(c->plan[0].ninits, 0);
+    assert_names(c->plan[1].names, c->plan[1].nnames, wl, 1);
+    ck_assert_uint_eq(c->plan[1].nmoved, 0);
+    /* Text.__init__ runs for Text instances (it need not call Node's):
+     * it sets the default. */
+    ck_assert_uint_eq(c->plan[1].ninits, 1);
+    ck_assert_str_eq(c->plan[1].inits[0].name, "_document");
+    ck_assert_str_eq(c->plan[1].inits[0].from_qualname, "Node");
+    ck_assert(!c->plan[1].add_init);
+    ck_assert_int_eq(c->verdict, SP_VERDICT_REVIEW);
+}
+END_TEST
+
+START_TEST(test_class_attribute_order_in_mro)
+{
+    /* A method named like a slot: which comes first in the MRO decides
+     * what breaks.  Mixin M (a method 'x') before Base, which declares x:
+     * setting raises.  A method 'y' in Base, the slot y in Leaf: reading
+     * an unset y raises. */
+    const char *n[] = {"x", "y"};
+    const uint64_t cnt[] = {100, 40};
+    const char *cvx[] = {"x"}, *cvy[] = {"y"};
+    int base = node("Base", -1, true);
+    int leaf = node("Leaf", base, true);
+    int mix = node("M", -1, true);
+    /* Leaf(M, Base): MRO Leaf, M, Base; layout chain Leaf -> Base. */
+    F.mro[leaf][0] = leaf;
+    F.mro[leaf][1] = mix;
+    F.mro[leaf][2] = base;
+    F.nodes[leaf].nmro = 3;
+    F.nodes[mix].class_vars = cvx;
+    F.nodes[mix].nclass_vars = 1;
+    F.nodes[base].class_vars = cvy;
+    F.nodes[base].nclass_vars = 1;
+    F.nodes[mix].has_slots = true;
+    static const char *const leaf_code[] = {"y"};      /* self.y = */
+    F.nodes[leaf].mentions = leaf_code;
+    F.nodes[leaf].nmentions = 1;
+    struct sp_class *c = cls(leaf, 100, n, cnt, 2);
+    run(true);
+    ck_assert_int_eq(c->verdict, SP_VERDICT_BLOCKED);
+    bool saw_set = false, saw_read = false;
+    for (size_t i = 0; i < c->nissues; i++) {
+        const char *d = c->issues[i].detail;
+        saw_set |= strcmp(d, "class attribute M.x comes before the slot 'x' "
+                             "declared in Base in the MRO of Leaf: setting it "
+                             "on an instance raises AttributeError ('Leaf' "
+                             "object attribute 'x' is read-only)") == 0;
+        saw_read |= strcmp(d, "the slot 'y' declared in Leaf comes before "
+                              "class attribute Base.y in the MRO of Leaf: "
+                              "reading it on an instance that never set it "
+                              "raises AttributeError instead of giving "
+                              "Base.y") == 0;
+    }
+    ck_assert_msg(saw_set && saw_read, "issues: %s | %s",
+                  c->nissues > 0 ? c->issues[0].detail : "",
+                  c->nissues > 1 ? c->issues[1].detail : "");
 }
 END_TEST
 
@@ -310,7 +482,8 @@ START_TEST(test_stdlib_base_blocks)
     ck_assert_str_eq(is->detail,
                      "threading.Thread has no __slots__ and is not your code "
                      "(standard library, installed package or builtin "
-                     "module): its instances keep a __dict__");
+                     "module; mine=PATH makes a package yours): its "
+                     "instances keep a __dict__");
 }
 END_TEST
 
@@ -508,8 +681,12 @@ plan_suite(void)
     tcase_add_test(tc, test_siblings_share_only_what_all_carry);
     tcase_add_test(tc, test_base_instances_without_name_keep_it_in_subclass);
     tcase_add_test(tc, test_class_variable_blocks);
-    tcase_add_test(tc, test_default_in_slotted_base_is_hidden);
-    tcase_add_test(tc, test_default_hidden_but_unused_is_a_warning);
+    tcase_add_test(tc, test_default_in_slotted_base_blocks);
+    tcase_add_test(tc, test_default_set_on_instances_moves);
+    tcase_add_test(tc, test_default_stored_by_code_moves);
+    tcase_add_test(tc, test_constant_stays);
+    tcase_add_test(tc, test_default_in_base_moves_in_base);
+    tcase_add_test(tc, test_class_attribute_order_in_mro);
     tcase_add_test(tc, test_weakref_added_once_at_the_top);
     tcase_add_test(tc, test_weakref_not_needed_when_base_has_it);
     tcase_add_test(tc, test_stdlib_base_blocks);

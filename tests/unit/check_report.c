@@ -41,6 +41,7 @@ set_class(struct sp_class *c, const char *module, const char *qualname,
     c->module = sp_strdup(module);
     c->qualname = sp_strdup(qualname);
     c->instances = instances;
+    c->max_instances = instances;
     c->bytes_now = now;
     c->bytes_slotted = slotted;
     c->savings_bytes = (int64_t)now - (int64_t)slotted;
@@ -87,8 +88,10 @@ add_attr(struct sp_class *c, const char *name, uint64_t instances)
 {
     c->attrs = sp_realloc(c->attrs, (c->nattrs + 1) * sizeof(*c->attrs));
     ck_assert_ptr_nonnull(c->attrs);
+    memset(&c->attrs[c->nattrs], 0, sizeof(*c->attrs));
     c->attrs[c->nattrs].name = sp_strdup(name);
     c->attrs[c->nattrs].instances = instances;
+    c->attrs[c->nattrs].max_instances = instances;
     c->nattrs++;
 }
 
@@ -99,6 +102,7 @@ add_step(struct sp_class *c, const char *module, const char *qualname,
     c->plan = sp_realloc(c->plan, (c->nplan + 1) * sizeof(*c->plan));
     ck_assert_ptr_nonnull(c->plan);
     struct sp_plan_step *s = &c->plan[c->nplan++];
+    memset(s, 0, sizeof(*s));
     s->module = sp_strdup(module);
     s->qualname = sp_strdup(qualname);
     s->form = form;
@@ -130,6 +134,23 @@ sample_report(void)
     add_step(c, "shop.base", "Base", SP_FORM_SLOTS, NAMES("created"), 1);
     add_step(c, "shop", "Order", SP_FORM_SLOTS,
              NAMES("id", "customer", "total"), 3);
+    /* A class attribute the plan moves, and a peak earlier in the run. */
+    c->plan[1].moved = sp_calloc(1, sizeof(*c->plan[1].moved));
+    ck_assert_ptr_nonnull(c->plan[1].moved);
+    c->plan[1].moved[0].name = sp_strdup("total");
+    c->plan[1].moved[0].line = 14;
+    c->plan[1].nmoved = 1;
+    c->plan[1].inits = sp_calloc(1, sizeof(*c->plan[1].inits));
+    ck_assert_ptr_nonnull(c->plan[1].inits);
+    c->plan[1].inits[0].name = sp_strdup("total");
+    c->plan[1].inits[0].from_module = sp_strdup("shop");
+    c->plan[1].inits[0].from_qualname = sp_strdup("Order");
+    c->plan[1].inits[0].line = 14;
+    c->plan[1].ninits = 1;
+    c->attrs[2].max_instances = 120000;
+    c->attrs[2].in_code = true;
+    c->max_instances = 120000;
+    c->max_at_seconds = 0.5;
     add_issue(c, "materialized-dict",
               "12 of 100,000 instances had their __dict__ read", false);
     c->verdict = SP_VERDICT_REVIEW;
@@ -405,10 +426,14 @@ START_TEST(test_json_sample)
         "      \"suggested_slots\": [\"created\", \"id\", \"customer\", "
             "\"total\"],\n"
         "      \"attributes\": [\n"
-        "        {\"name\": \"id\", \"instances\": 100000},\n"
-        "        {\"name\": \"customer\", \"instances\": 100000},\n"
-        "        {\"name\": \"total\", \"instances\": 100000},\n"
-        "        {\"name\": \"created\", \"instances\": 100000}\n"
+        "        {\"name\": \"id\", \"instances\": 100000, "
+            "\"max_instances\": 100000, \"in_code\": false},\n"
+        "        {\"name\": \"customer\", \"instances\": 100000, "
+            "\"max_instances\": 100000, \"in_code\": false},\n"
+        "        {\"name\": \"total\", \"instances\": 100000, "
+            "\"max_instances\": 120000, \"in_code\": true},\n"
+        "        {\"name\": \"created\", \"instances\": 100000, "
+            "\"max_instances\": 100000, \"in_code\": false}\n"
         "      ],\n"
         "      \"dicts_materialized\": 12,\n"
         "      \"dicts_unshared\": 0,\n"
@@ -417,15 +442,24 @@ START_TEST(test_json_sample)
         "      \"non_str_keys\": 0,\n"
         "      \"plan\": [\n"
         "        {\"module\": \"shop.base\", \"qualname\": \"Base\", "
-            "\"form\": \"slots\", \"names\": [\"created\"]},\n"
+            "\"form\": \"slots\", \"names\": [\"created\"], "
+            "\"moved_defaults\": [], \"init_defaults\": [], "
+            "\"add_init\": false},\n"
         "        {\"module\": \"shop\", \"qualname\": \"Order\", \"form\": "
-            "\"slots\", \"names\": [\"id\", \"customer\", \"total\"]}\n"
+            "\"slots\", \"names\": [\"id\", \"customer\", \"total\"], "
+            "\"moved_defaults\": [{\"name\": \"total\", \"line\": 14}], "
+            "\"init_defaults\": [{\"name\": \"total\", \"from_module\": "
+            "\"shop\", \"from_qualname\": \"Order\", \"line\": 14}], "
+            "\"add_init\": false}\n"
         "      ],\n"
         "      \"blockers\": [],\n"
         "      \"warnings\": [\n"
         "        {\"code\": \"materialized-dict\", \"detail\": \"12 of "
             "100,000 instances had their __dict__ read\"}\n"
-        "      ]\n"
+        "      ],\n"
+        "      \"origin\": \"yours\",\n"
+        "      \"max_instances\": 120000,\n"
+        "      \"max_instances_at_seconds\": 0.500000\n"
         "    },\n"
         "    {\n"
         "      \"module\": \"geo\",\n"
@@ -442,9 +476,12 @@ START_TEST(test_json_sample)
         "      \"verdict\": \"blocked\",\n"
         "      \"suggested_slots\": [\"x\", \"y\"],\n"
         "      \"attributes\": [\n"
-        "        {\"name\": \"x\", \"instances\": 5000},\n"
-        "        {\"name\": \"y\", \"instances\": 5000},\n"
-        "        {\"name\": \"tag\", \"instances\": 3}\n"
+        "        {\"name\": \"x\", \"instances\": 5000, "
+            "\"max_instances\": 5000, \"in_code\": false},\n"
+        "        {\"name\": \"y\", \"instances\": 5000, "
+            "\"max_instances\": 5000, \"in_code\": false},\n"
+        "        {\"name\": \"tag\", \"instances\": 3, "
+            "\"max_instances\": 3, \"in_code\": false}\n"
         "      ],\n"
         "      \"dicts_materialized\": 0,\n"
         "      \"dicts_unshared\": 3,\n"
@@ -453,9 +490,12 @@ START_TEST(test_json_sample)
         "      \"non_str_keys\": 1,\n"
         "      \"plan\": [\n"
         "        {\"module\": \"geo\", \"qualname\": \"PointBase\", \"form\": "
-            "\"empty_slots\", \"names\": []},\n"
+            "\"empty_slots\", \"names\": [], \"moved_defaults\": [], "
+            "\"init_defaults\": [], \"add_init\": false},\n"
         "        {\"module\": \"geo\", \"qualname\": \"Point\", \"form\": "
-            "\"dataclass\", \"names\": [\"x\", \"y\"]}\n"
+            "\"dataclass\", \"names\": [\"x\", \"y\"], "
+            "\"moved_defaults\": [], \"init_defaults\": [], "
+            "\"add_init\": false}\n"
         "      ],\n"
         "      \"blockers\": [\n"
         "        {\"code\": \"class-variable\", \"detail\": \"\\\"tag\\\" is "
@@ -464,7 +504,10 @@ START_TEST(test_json_sample)
         "      \"warnings\": [\n"
         "        {\"code\": \"getattr-override\", \"detail\": \"geo.Point "
             "defines __getattr__\"}\n"
-        "      ]\n"
+        "      ],\n"
+        "      \"origin\": \"yours\",\n"
+        "      \"max_instances\": 5000,\n"
+        "      \"max_instances_at_seconds\": 0.000000\n"
         "    }\n"
         "  ],\n"
         "  \"slotted_classes\": [],\n"
@@ -584,9 +627,14 @@ START_TEST(test_text_sample)
         "#1 shop.Order  (/app/shop.py:12)  review\n"
         "   100,000 instances, 152.0 -> 64.0 B each, saves 8.4 MiB (8,800,000 "
             "B)\n"
+        "   (the most at one census: 120,000, at 0.5 s)\n"
         "   add to class shop.base.Base:  __slots__ = ('created',)\n"
         "   add to class Order:           __slots__ = ('id', 'customer', "
             "'total')\n"
+        "                                 # take out of its body: total "
+            "(line 14)\n"
+        "                                 # its __init__ sets first, unless "
+            "set: total = Order's value\n"
         "   warning  materialized-dict: 12 of 100,000 instances had their "
             "__dict__ read\n"
         "\n"
@@ -623,6 +671,62 @@ START_TEST(test_text_top_cut)
         "   1,000 instances, 200.0 -> 100.0 B each, saves 97.7 KiB (100,000 "
             "B)\n"
         "   add to class A:  __slots__ = ('v',)\n");
+    sp_report_free(r);
+}
+END_TEST
+
+START_TEST(test_not_yours_summed_up)
+{
+    /* The user's own class ranks first though the standard library's
+     * would save more; the others are one line per origin below the
+     * table, never rows of it. */
+    struct sp_report *r = new_report(4);
+    set_class(&r->classes[0], "app", "Mine", 1000, 100000, 60000);
+    set_class(&r->classes[1], "ast", "Name", 9000, 900000, 500000);
+    r->classes[1].origin = SP_ORIGIN_BUILTIN;
+    set_class(&r->classes[2], "argparse", "Action", 200, 40000, 20000);
+    r->classes[2].origin = SP_ORIGIN_STDLIB;
+    set_class(&r->classes[3], "yaml.nodes", "ScalarNode", 5000, 600000,
+              300000);
+    r->classes[3].origin = SP_ORIGIN_INSTALLED;
+    for (size_t i = 1; i < 4; i++) {
+        r->classes[i].verdict = SP_VERDICT_BLOCKED;
+        r->classes[i].recommended = false;
+    }
+    for (size_t i = 0; i < 4; i++) {
+        add_step(&r->classes[i], r->classes[i].module, r->classes[i].qualname,
+                 SP_FORM_SLOTS, NAMES("v"), 1);
+    }
+    sp_report_sort(r);
+    ck_assert_str_eq(r->classes[0].qualname, "Mine");
+    ck_assert_str_eq(r->classes[1].qualname, "Name");
+    ck_assert_str_eq(r->classes[2].qualname, "ScalarNode");
+    ck_assert_str_eq(r->classes[3].qualname, "Action");
+    assert_report_text(r, 20,
+        "slotprof report -- CPython 3.12.1, pid 1234\n"
+        "census: at exit, 1.234 s after start, 52,311 objects visited in 3.1 "
+            "ms; profiler memory 1.2 MiB\n"
+        "potential saving: 39.1 KiB (40,000 B) across 1 recommended class\n"
+        "\n"
+        "rank  class     where  instances    now  slotted    saving  "
+            "verdict\n"
+        "   1  app.Mine  ?          1,000  100.0     60.0  39.1 KiB  safe\n"
+        "\n"
+        "not your code, not ranked (mine=PATH makes a package yours):\n"
+        "  standard library    1 class, 200 instances, 19.5 KiB if they had "
+            "slots\n"
+        "  installed packages  1 class, 5,000 instances, 293.0 KiB if they "
+            "had slots\n"
+        "  builtin or C        1 class, 9,000 instances, 390.6 KiB if they "
+            "had slots\n"
+        "\n"
+        "not recommended: 0 classes below min_instances=100, 0 with no "
+            "saving\n"
+        "\n"
+        "#1 app.Mine  (?)  safe\n"
+        "   1,000 instances, 100.0 -> 60.0 B each, saves 39.1 KiB (40,000 "
+            "B)\n"
+        "   add to class Mine:  __slots__ = ('v',)\n");
     sp_report_free(r);
 }
 END_TEST
@@ -1388,6 +1492,7 @@ report_suite(void)
     tcase_add_test(tc, test_text_sample);
     tcase_add_test(tc, test_text_top_cut);
     tcase_add_test(tc, test_text_top_all);
+    tcase_add_test(tc, test_not_yours_summed_up);
     tcase_add_test(tc, test_text_empty);
     tcase_add_test(tc, test_text_human_bytes);
     tcase_add_test(tc, test_text_negative_saving_in_table);
