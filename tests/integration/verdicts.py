@@ -57,6 +57,7 @@ VERDICT_PROGRAMS = [
     ("dict_rare", ["Event"], None),
     ("weakref_rare", ["Listener"], None),
     ("dataclass_super", ["Circle"], None),
+    ("class_dict_read", ["Formatter"], None),
 ]
 
 
