@@ -35,6 +35,7 @@ and allocs.py do, whose Ctx and job wrapper these tests share.
 import json
 import os
 import re
+import threading
 
 import apply_plan
 import sampling
@@ -58,6 +59,7 @@ VERDICT_PROGRAMS = [
     ("weakref_rare", ["Listener"], None),
     ("dataclass_super", ["Circle"], None),
     ("class_dict_read", ["Formatter"], None),
+    ("slotted_mixin", ["Record", "Entry"], None),
 ]
 
 
@@ -356,15 +358,24 @@ BLOCKER_CASES = [
 ]
 
 
+_blocker_reports = {}
+_blocker_lock = threading.Lock()
+
+
 def _blocker_report(c):
-    """verdicts/blockers.py profiled, once per test (each test has its
-    own scratch directory)."""
-    out = c.path("blockers.json")
-    p = c.run([c.interp.path, os.path.join(PROGS, "blockers.py")],
-              "output=%s,text=none" % out)
-    if p.rc != 0 or p.err != b"":
-        raise c.R.Failure("blockers.py under the library: " + p.brief())
-    return load(out)
+    """verdicts/blockers.py profiled, once per interpreter (the apply/*
+    tests of one interpreter share the report)."""
+    with _blocker_lock:
+        key = (c.interp.path, c.interp.lib)
+        if key not in _blocker_reports:
+            out = c.path("blockers.json")
+            p = c.run([c.interp.path, os.path.join(PROGS, "blockers.py")],
+                      "output=%s,text=none" % out)
+            if p.rc != 0 or p.err != b"":
+                raise c.R.Failure("blockers.py under the library: "
+                                  + p.brief())
+            _blocker_reports[key] = load(out)
+        return _blocker_reports[key]
 
 
 def _matches(outcome, p, got_lines):
