@@ -250,3 +250,4 @@ help:
 	@echo "Targets: all lib-path check unit unit-pyver integration demo bench install uninstall clean lint format help"
 	@echo "         check-valgrind fuzz fuzz-quick fuzz-regress check-cpython check-cpython-quick"
 	@echo "         tools check-tools check-tools-html (the slotprof command: docs/slotprof.1)"
+	@echo "         check-apps (safe plans applied to real programs: mk/apps.mk)"

@@ -11,11 +11,12 @@
 # libFuzzer and sanitizer runtimes, valgrind, the benchmark workloads; Go's
 # pprof, headless Chromium with Selenium, man-db and perl (the vendored
 # flamegraph.pl), which check the command's pprof, HTML, man page and
-# folded outputs with the real readers.
+# folded outputs with the real readers.  make check-apps copies
+# pyflakes, docutils (with roman) and PyYAML out of their packages.
 PKGS="gcc make binutils pkg-config check libjemalloc-dev libunwind-dev python3-dev
   protobuf-c-compiler libprotobuf-c-dev zlib1g-dev xxd
   libpython3.11-testsuite clang libclang-rt-14-dev valgrind
-  python3-pyflakes python3-docutils
+  python3-pyflakes python3-docutils python3-roman python3-yaml
   golang-go chromium chromium-driver python3-selenium man-db perl"
 missing=""
 for p in $PKGS; do

@@ -23,6 +23,9 @@ For each interpreter the library path comes from
                processes, bad options, the wrong CPython version, an
                unwritable output path, %p in the path, atomic writes.
   example/*    examples/shop.py under the library.
+  verdict/*, apply/*   safe plans applied to paths the profiled run did
+               not take; blocker texts against what CPython does
+               (verdicts.py, apply_plan.py).
 
 One line per test: `PASS|FAIL <version> <test> [details]`, then the
 closing line `N passed, M failed`; exit status 1 if anything failed.
@@ -42,6 +45,7 @@ import time
 
 import allocs
 import sampling
+import verdicts
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -1238,6 +1242,10 @@ def main():
             plan.append((it, fn))
         # Allocation counts and sites (tests/integration/allocs.py).
         for tname, fn in allocs.jobs(it, want, args.keep):
+            plan.append((it, fn))
+        # Verdicts that hold: safe plans applied (tests/integration/
+        # verdicts.py), blocker texts against CPython.
+        for tname, fn in verdicts.jobs(it, want, args.keep):
             plan.append((it, fn))
 
     def guarded(fn):
