@@ -348,7 +348,13 @@ plan(struct build *b, size_t n)
         .base_name = b->base_name,
         .dataclass_slots_ok = PY_VERSION_HEX >= 0x030A0000,
         .dataclass_weakref_ok = PY_VERSION_HEX >= 0x030B0000,
+        .dataclass_super_ok = PY_VERSION_HEX >= 0x030E0000,
     };
+    (void)sp_env_use(&b->e, "weakref", &in.weakref_use);
+    if (!sp_env_use(&b->e, "pickle-load", &in.pickle_use)) {
+        (void)sp_env_use(&b->e, "pickle-protocol", &in.pickle_use);
+    }
+    (void)sp_env_use(&b->e, "__class__=", &in.class_assign);
     return sp_plan_build(b->r, &in, b->out);
 }
 

@@ -38,6 +38,10 @@ void sp_env_free(struct env *e);
 const char *sp_env_utf8(PyObject *s, bool *oom);
 /* The module's __file__ if it is an exact str; a copy, or NULL. */
 char *sp_env_module_file(struct env *e, const char *name);
+/* The first place in the user's source files that does `use` (a
+ * source.c use, or "__class__=" for an assignment of __class__): into
+ * out, false (out empty) if none. */
+bool sp_env_use(struct env *e, const char *use, struct sp_pfact *out);
 /* Whose code a class is, by its type, module and source file. */
 enum sp_origin sp_env_origin(struct env *e, PyTypeObject *tp,
                              const char *module, const char *file);

@@ -322,6 +322,55 @@ stored_where(struct env *e, const char *name, const char **file, int *line)
     return false;
 }
 
+bool
+sp_env_use(struct env *e, const char *use, struct sp_pfact *out)
+{
+    out->file = NULL;
+    out->line = 0;
+    if (!list_yours(e)) {
+        return false;
+    }
+    for (size_t i = 0; i < e->nyours; i++) {
+        int l = strcmp(use, "__class__=") == 0
+                    ? sp_source_store_line(sp_source_get(e->yours[i]),
+                                           "__class__")
+                    : sp_source_use_line(sp_source_get(e->yours[i]), use);
+        if (l > 0) {
+            out->file = e->yours[i];
+            out->line = l;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* What the class's own code does that slots change (source.c facts);
+ * code anywhere reading its namespace by its name counts as its own
+ * reading it. */
+static void
+collect_facts(struct env *e, struct node *d, const struct sp_source *src,
+              int cls)
+{
+    struct {
+        const char *fact;
+        struct sp_pfact *out;
+    } facts[] = {{"dynamic", &d->pub.dynamic},
+                 {"classdict", &d->pub.classdict},
+                 {"super0", &d->pub.super0}};
+    for (size_t i = 0; i < SP_ARRAY_LEN(facts); i++) {
+        int line = sp_source_class_fact(src, cls, facts[i].fact);
+        facts[i].out->file = line > 0 ? d->file : NULL;
+        facts[i].out->line = line;
+    }
+    if (d->pub.classdict.line == 0) {
+        const char *dot = strrchr(d->qualname, '.');
+        char key[300];
+        snprintf(key, sizeof(key), "classdict:%s",
+                 dot != NULL ? dot + 1 : d->qualname);
+        (void)sp_env_use(e, key, &d->pub.classdict);
+    }
+}
+
 /* ---------------------------------------------------------------- nodes */
 
 static void
@@ -710,6 +759,9 @@ node_add_one(struct env *e, struct nodes *ns, PyTypeObject *tp)
         || (d->pub.editable && !collect_self_stores(ns, idx, src, cls))
         || !set_mro(ns, idx)) {
         return -1;
+    }
+    if (d->pub.editable) {
+        collect_facts(e, &ns->v[idx], src, cls);
     }
     return idx;
 }

@@ -528,6 +528,13 @@ struct sp_pdefault {
     int stored_line;
 };
 
+/* Where the program's code does something slots change: file and line,
+ * file NULL when it does not. */
+struct sp_pfact {
+    const char *file;
+    int line;
+};
+
 struct sp_pnode {
     const char *module;
     const char *qualname;
@@ -548,6 +555,10 @@ struct sp_pnode {
     size_t nclass_vars;
     const struct sp_pdefault *defaults; /* own plain-data attributes */
     size_t ndefaults;
+    /* What its own code does (source.c facts): attributes with computed
+     * names or its own __dict__; reading its class's namespace (or any
+     * code reading ITS namespace by name); zero-argument super(). */
+    struct sp_pfact dynamic, classdict, super0;
     const char *const *fields;      /* dataclass field names */
     size_t nfields;
     uint64_t existing_slots;        /* slot names it declares already
@@ -570,6 +581,12 @@ struct sp_plan_in {
     const char *const *base_name;   /* tp_name of that builtin base */
     bool dataclass_slots_ok;        /* @dataclass(slots=True): 3.10+ */
     bool dataclass_weakref_ok;      /* ..., weakref_slot=True: 3.11+ */
+    bool dataclass_super_ok;        /* ... keeps zero-argument super()
+                                       working: 3.14+ (gh-90562) */
+    /* What the program's code does anywhere (the user's files): weak
+     * references, pickles loaded or written with protocol 0/1, and
+     * __class__ assignment. */
+    struct sp_pfact weakref_use, pickle_use, class_assign;
 };
 
 struct sp_plan_out {
@@ -614,6 +631,17 @@ size_t sp_source_self_stores(const struct sp_source *s, int cls,
 int sp_source_default_line(const struct sp_source *s, int cls,
                            const char *name);
 int sp_source_store_line(const struct sp_source *s, const char *name);
+/* Facts about a class's own code (its methods), 0 if none, else the
+ * first line: "dynamic" (setattr(self, <computed name>), self.__dict__,
+ * vars(self)), "classdict" (vars(self.__class__), type(self).__dict__,
+ * cls.__dict__ ...), "super0" (zero-argument super()). */
+int sp_source_class_fact(const struct sp_source *s, int cls,
+                         const char *fact);
+/* Uses anywhere in the file, 0 if none, else the first line: "weakref"
+ * (the weakref module or its Weak* classes), "pickle-load" (pickle.load,
+ * loads, Unpickler, shelve.open), "pickle-protocol" (dumps/dump with
+ * protocol 0 or 1), "classdict:NAME" (NAME.__dict__ or vars(NAME)). */
+int sp_source_use_line(const struct sp_source *s, const char *use);
 void sp_source_reset(void);
 
 /* ------------------------------------------------------------------ */

@@ -645,6 +645,86 @@ shadowed(struct sp_class *c, const struct sp_plan_in *in, size_t i,
     return true;
 }
 
+/* What the code of the classes of the MRO does that __slots__ change,
+ * and what the program does anywhere: none of it shows in a census, all
+ * of it breaks a plan applied as printed.  Warnings (review), but for
+ * the dataclass form under zero-argument super() before 3.14, which
+ * raises. */
+static bool
+code_issues(struct sp_class *c, const struct sp_plan_in *in, size_t i,
+            bool weakref_planned)
+{
+    const struct sp_pnode *self = &in->nodes[in->class_node[i]];
+    bool ok = true;
+    for (size_t m = 0; m < self->nmro && ok; m++) {
+        const struct sp_pnode *k = &in->nodes[self->mro[m]];
+        if (k->dynamic.file != NULL) {
+            ok = sp_class_add_issue(
+                c, "dynamic-attributes", false,
+                "the code of %s sets attributes by computed names or uses "
+                "its own __dict__ (%s:%d): a name no census saw, or the "
+                "__dict__, raises AttributeError once it has __slots__",
+                k->qualname, base_of(k->dynamic.file), k->dynamic.line);
+        }
+        if (ok && k->classdict.file != NULL) {
+            ok = sp_class_add_issue(
+                c, "class-namespace-read", false,
+                "%s:%d reads the namespace of %s (vars(), __dict__): "
+                "__slots__ put a member descriptor there for every slot "
+                "name, which changes what it finds",
+                base_of(k->classdict.file), k->classdict.line, k->qualname);
+        }
+    }
+    for (size_t s = 0; s < c->nplan && ok; s++) {
+        const struct sp_plan_step *st = &c->plan[s];
+        for (size_t m = 0; m < self->nmro && ok; m++) {
+            const struct sp_pnode *k = &in->nodes[self->mro[m]];
+            if (st->form == SP_FORM_DATACLASS && !in->dataclass_super_ok
+                && k->super0.file != NULL
+                && strcmp(k->qualname, st->qualname) == 0
+                && strcmp(k->module, st->module) == 0) {
+                ok = sp_class_add_issue(
+                    c, "dataclass-super", true,
+                    "@dataclass(slots=True) replaces %s with a new class, "
+                    "and zero-argument super() in its methods (%s:%d) "
+                    "still names the old one: TypeError (super(type, obj): "
+                    "obj must be an instance or subtype of type) before "
+                    "CPython 3.14; write super(%s, self)", k->qualname,
+                    base_of(k->super0.file), k->super0.line, k->qualname);
+            }
+        }
+    }
+    if (ok && in->weakref_use.file != NULL && !weakref_planned
+        && !in->base_has_weakref[i]) {
+        ok = sp_class_add_issue(
+            c, "weakref-in-program", false,
+            "the program uses weak references (%s:%d), though no census "
+            "saw one to a %s: with __slots__ and no '__weakref__', "
+            "weakref.ref() of one raises TypeError",
+            base_of(in->weakref_use.file), in->weakref_use.line,
+            c->qualname);
+    }
+    if (ok && in->pickle_use.file != NULL) {
+        ok = sp_class_add_issue(
+            c, "pickle-in-program", false,
+            "the program loads pickles or pickles with protocol 0 or 1 "
+            "(%s:%d): pickles written before adding __slots__ hold a "
+            "__dict__ and no longer load (AttributeError), and protocols "
+            "0 and 1 need a __getstate__ (TypeError)",
+            base_of(in->pickle_use.file), in->pickle_use.line);
+    }
+    if (ok && in->class_assign.file != NULL) {
+        ok = sp_class_add_issue(
+            c, "class-assignment", false,
+            "the program assigns __class__ (%s:%d): between a class with "
+            "__slots__ and one without, or with other slots, that raises "
+            "TypeError (object layout differs); give every class an "
+            "object switches between the same __slots__",
+            base_of(in->class_assign.file), in->class_assign.line);
+    }
+    return ok;
+}
+
 /* Build class i's steps, suggested slots and issues from the decisions. */
 static bool
 plan_class(struct sp_report *r, const struct sp_plan_in *in, size_t i,
@@ -668,7 +748,8 @@ plan_class(struct sp_report *r, const struct sp_plan_in *in, size_t i,
                    && plan_steps(r, in, i, d, &all, out, stepidx)
                    && plan_defaults(c, in, i, d, stepidx);
     sp_free(stepidx);
-    if (!stepped || !shadowed(c, in, i, d, &all)) {
+    if (!stepped || !shadowed(c, in, i, d, &all)
+        || !code_issues(c, in, i, names_has(&all, WEAKREF_NAME))) {
         goto fail;
     }
 

@@ -30,6 +30,7 @@
 #include "internal.h"
 
 #include <fcntl.h>              /* open */
+#include <stdio.h>              /* snprintf */
 #include <string.h>             /* memcmp, strlen, strncmp */
 #include <sys/stat.h>           /* fstat, S_ISREG */
 #include <unistd.h>             /* read, close */
@@ -46,7 +47,11 @@ struct rec {
     const char *name;       /* interned in the index's names */
 };
 
-enum { K_SELF = 1, K_DEFAULT = 2, K_ANY = 3 };
+/* Record kinds.  SELF and DEFAULT are kept in recs (iterated per
+ * class); the others only in the index, first line first.  FACT: what a
+ * class's own code does (tag by class); USE: what any code of the file
+ * does (tag 0). */
+enum { K_SELF = 1, K_DEFAULT = 2, K_ANY = 3, K_FACT = 4, K_USE = 5 };
 
 struct sp_source {
     char *path;
@@ -66,7 +71,7 @@ struct sp_source {
 static uint64_t
 tag(uint64_t cls, int kind)
 {
-    return (cls << 2) | (uint64_t)kind;
+    return (cls << 3) | (uint64_t)kind;
 }
 #define TAG_CLASS 0     /* qualname -> class index (kind 0, cls 0) */
 
@@ -514,7 +519,8 @@ add_rec(struct indexer *ix, int cls, int kind, const char *name, int line)
 {
     struct sp_source *s = ix->src;
     int64_t old;
-    uint64_t t = kind == K_ANY ? tag(0, K_ANY) : tag((uint64_t)cls, kind);
+    uint64_t t = kind == K_ANY || kind == K_USE ? tag(0, kind)
+                                                : tag((uint64_t)cls, kind);
     if (name == NULL || sp_strmap_get(&s->index, t, name, &old)) {
         return;     /* the first line is the evidence */
     }
@@ -522,7 +528,7 @@ add_rec(struct indexer *ix, int cls, int kind, const char *name, int line)
         ix->failed = true;
         return;
     }
-    if (kind == K_ANY) {
+    if (kind != K_SELF && kind != K_DEFAULT) {
         return;
     }
     if (ix->nrecs == ix->recs_cap) {
@@ -624,6 +630,13 @@ setattr_calls(struct indexer *ix, const struct tok *t, size_t lo, size_t hi)
          * a name. */
         if (k + 2 >= hi || t[k + 1].kind != T_STR
             || !(op_is(&t[k + 2], ",") || op_is(&t[k + 2], ")"))) {
+            /* A name computed at run time: the class's attributes
+             * depend on the data. */
+            int mc = k == i + 3 && tok_is(&t[i + 2], "self")
+                         ? method_class(ix) : -1;
+            if (mc >= 0) {
+                add_rec(ix, mc, K_FACT, "dynamic", t[i].line);
+            }
             continue;
         }
         const struct tok *s = &t[k + 1];
@@ -839,6 +852,172 @@ pop_blocks(struct indexer *ix, int indent)
     }
 }
 
+static bool
+name_is(const struct tok *t, const char *s)
+{
+    return t->kind == T_NAME && tok_is(t, s);
+}
+
+/* Is t[i] the end of an expression naming the instance's class:
+ * self.__class__, type(self) (t[i] its ')'), or cls? */
+static bool
+names_own_class(const struct tok *t, size_t lo, size_t i)
+{
+    if (name_is(&t[i], "cls")) {
+        return i == lo || !op_is(&t[i - 1], ".");
+    }
+    if (name_is(&t[i], "__class__")) {
+        return i >= lo + 2 && op_is(&t[i - 1], ".") && name_is(&t[i - 2], "self");
+    }
+    return op_is(&t[i], ")") && i >= lo + 3 && name_is(&t[i - 1], "self")
+           && op_is(&t[i - 2], "(") && name_is(&t[i - 3], "type");
+}
+
+/* The argument tokens of a one-argument call whose '(' is at t[i]:
+ * [i + 1, *end), or false. */
+static bool
+one_arg(const struct tok *t, size_t n, size_t i, size_t *end)
+{
+    int d = t[i].depth + 1;     /* of the arguments, and the ')' */
+    for (size_t k = i + 1; k < n; k++) {
+        if (t[k].depth == d && op_is(&t[k], ")")) {
+            *end = k;
+            return k > i + 1;
+        }
+        if (t[k].depth == d && op_is(&t[k], ",")) {
+            return false;
+        }
+    }
+    return false;
+}
+
+static const char *const weak_names[] = {
+    "weakref", "WeakSet", "WeakValueDictionary", "WeakKeyDictionary",
+    "WeakMethod", NULL};
+static const char *const pickle_mods[] = {
+    "pickle", "cPickle", "_pickle", "shelve", "dill", "cloudpickle", NULL};
+
+static bool
+in_list(const struct tok *t, const char *const *list)
+{
+    for (size_t k = 0; list[k] != NULL; k++) {
+        if (name_is(t, list[k])) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* pickle.dumps(obj, 0), pickle.dump(obj, f, 1), protocol=0/1: a
+ * protocol that cannot pickle slotted instances without __getstate__.
+ * t[i] is dump or dumps, t[i + 1] its '('. */
+static bool
+old_protocol(const struct tok *t, size_t n, size_t i)
+{
+    int d = t[i + 1].depth + 1;
+    size_t want = tok_is(&t[i], "dumps") ? 1 : 2, arg = 0;
+    for (size_t k = i + 2; k < n && t[k].depth >= d; k++) {
+        if (t[k].depth != d) {
+            continue;
+        }
+        if (op_is(&t[k], ",")) {
+            arg++;
+            continue;
+        }
+        bool zero_one = t[k].kind == T_NUM && t[k].len == 1
+                        && (*t[k].p == '0' || *t[k].p == '1');
+        if (name_is(&t[k], "protocol") && k + 2 < n && op_is(&t[k + 1], "=")
+            && t[k + 2].kind == T_NUM && t[k + 2].len == 1
+            && (*t[k + 2].p == '0' || *t[k + 2].p == '1')) {
+            return true;
+        }
+        if (arg == want && zero_one
+            && (op_is(&t[k + 1], ",") || op_is(&t[k + 1], ")"))
+            && (op_is(&t[k - 1], ",") || op_is(&t[k - 1], "("))) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* What a logical line uses that slots change, wherever it stands:
+ * facts of the class whose method it is in (its own __dict__, its
+ * class's namespace, zero-argument super()) and uses anywhere (weak
+ * references, pickles, a class's namespace by its name). */
+static void
+uses(struct indexer *ix, const struct tok *t, size_t n)
+{
+    int mc = method_class(ix);
+    for (size_t i = 0; i < n; i++) {
+        const struct tok *x = &t[i];
+        bool dotted = i > 0 && op_is(&t[i - 1], ".");
+        if (x->kind != T_NAME) {
+            continue;
+        }
+        if (!dotted && tok_is(x, "super") && i + 2 < n
+            && op_is(&t[i + 1], "(") && op_is(&t[i + 2], ")") && mc >= 0) {
+            add_rec(ix, mc, K_FACT, "super0", x->line);
+        }
+        if (tok_is(x, "__dict__") && dotted && i >= 2) {
+            if (name_is(&t[i - 2], "self")
+                && (i == 2 || !op_is(&t[i - 3], "."))) {
+                if (mc >= 0) {
+                    add_rec(ix, mc, K_FACT, "dynamic", x->line);
+                }
+            }
+            else if (names_own_class(t, 0, i - 2)) {
+                if (mc >= 0) {
+                    add_rec(ix, mc, K_FACT, "classdict", x->line);
+                }
+            }
+            else if (t[i - 2].kind == T_NAME
+                     && (i == 2 || !op_is(&t[i - 3], "."))) {
+                char key[300];
+                snprintf(key, sizeof(key), "classdict:%.*s",
+                         (int)t[i - 2].len, t[i - 2].p);
+                add_rec(ix, 0, K_USE, intern(ix->src, key, strlen(key)),
+                        x->line);
+            }
+        }
+        size_t end;
+        if (!dotted && tok_is(x, "vars") && i + 1 < n
+            && op_is(&t[i + 1], "(") && one_arg(t, n, i + 1, &end)) {
+            if (end == i + 3 && name_is(&t[i + 2], "self")) {
+                if (mc >= 0) {
+                    add_rec(ix, mc, K_FACT, "dynamic", x->line);
+                }
+            }
+            else if (names_own_class(t, i + 2, end - 1)) {
+                if (mc >= 0) {
+                    add_rec(ix, mc, K_FACT, "classdict", x->line);
+                }
+            }
+            else if (end == i + 3 && t[i + 2].kind == T_NAME) {
+                char key[300];
+                snprintf(key, sizeof(key), "classdict:%.*s",
+                         (int)t[i + 2].len, t[i + 2].p);
+                add_rec(ix, 0, K_USE, intern(ix->src, key, strlen(key)),
+                        x->line);
+            }
+        }
+        if (in_list(x, weak_names)) {
+            add_rec(ix, 0, K_USE, "weakref", x->line);
+        }
+        if (!dotted && in_list(x, pickle_mods) && i + 3 < n
+            && op_is(&t[i + 1], ".") && t[i + 2].kind == T_NAME) {
+            const struct tok *f = &t[i + 2];
+            if (tok_is(f, "load") || tok_is(f, "loads")
+                || tok_is(f, "Unpickler") || tok_is(f, "open")) {
+                add_rec(ix, 0, K_USE, "pickle-load", x->line);
+            }
+            else if ((tok_is(f, "dumps") || tok_is(f, "dump"))
+                     && op_is(&t[i + 3], "(") && old_protocol(t, n, i + 2)) {
+                add_rec(ix, 0, K_USE, "pickle-protocol", x->line);
+            }
+        }
+    }
+}
+
 static void
 index_text(struct indexer *ix, const char *text)
 {
@@ -857,6 +1036,7 @@ index_text(struct indexer *ix, const char *text)
         }
         int body_cls = body_class(ix, indent);
         size_t colon = open_block(ix, t, n, indent);
+        uses(ix, t, n);
         if (colon != 0) {
             /* `class A: x = 1`: the body on the header's line. */
             struct block *b = &ix->blocks[ix->nblocks - 1];
@@ -1034,6 +1214,28 @@ sp_source_store_line(const struct sp_source *s, const char *name)
 {
     int64_t line;
     if (s == NULL || !sp_strmap_get(&s->index, tag(0, K_ANY), name, &line)) {
+        return 0;
+    }
+    return (int)line;
+}
+
+int
+sp_source_class_fact(const struct sp_source *s, int cls, const char *fact)
+{
+    int64_t line;
+    if (s == NULL || cls < 0
+        || !sp_strmap_get(&s->index, tag((uint64_t)cls, K_FACT), fact,
+                          &line)) {
+        return 0;
+    }
+    return (int)line;
+}
+
+int
+sp_source_use_line(const struct sp_source *s, const char *use)
+{
+    int64_t line;
+    if (s == NULL || !sp_strmap_get(&s->index, tag(0, K_USE), use, &line)) {
         return 0;
     }
     return (int)line;

@@ -52,11 +52,15 @@ A plan step is applied when the class it names (`__module__` and
                    that no @dataclass decorates shows as created but not
                    applied.
     moved_defaults [{"name", "line"}]: class-body data attributes that
-                   leave the class body (the values are kept) and are
-                   set on each instance when the class's __init__ starts,
-                   unless the instance has them already.  A class without
-                   an __init__ of its own gets one that sets them and
-                   calls super().__init__(*args, **kwargs).
+                   leave the class body (their values are kept).
+    init_defaults  [{"name", "from_module", "from_qualname", "line"}]:
+                   set on each instance when the class's __init__
+                   starts, unless the instance has them already, to the
+                   value the body of from_module.from_qualname gave
+                   (a moved_defaults entry of that class's step).  With
+                   "add_init": true, the class has no __init__ of its
+                   own and gets one that sets them and calls
+                   super().__init__(*args, **kwargs).
 
 Steps of several selected classes are merged by class; two plans that
 disagree on one class (form or names) are reported as a conflict and the
@@ -181,8 +185,19 @@ def normalize_step(s):
             raise ValueError("plan step %s: bad moved_defaults entry %r"
                              % (class_key(module, qualname), m))
         moved.append({"name": m["name"], "line": m.get("line")})
+    inits = []
+    for m in s.get("init_defaults") or []:
+        if not isinstance(m, dict) or not all(
+                isinstance(m.get(k), str)
+                for k in ("name", "from_module", "from_qualname")):
+            raise ValueError("plan step %s: bad init_defaults entry %r"
+                             % (class_key(module, qualname), m))
+        inits.append({"name": m["name"], "from_module": m["from_module"],
+                      "from_qualname": m["from_qualname"],
+                      "line": m.get("line")})
     return {"module": module, "qualname": qualname, "form": form,
-            "names": list(names), "moved_defaults": moved}
+            "names": list(names), "moved_defaults": moved,
+            "init_defaults": inits, "add_init": bool(s.get("add_init"))}
 
 
 def merge_steps(steps):
@@ -199,6 +214,13 @@ def merge_steps(steps):
                 (s["form"], s["names"], s["moved_defaults"]):
             conflicts.append({"class": class_key(*key), "applied": have,
                               "other": s})
+        else:
+            # The same edit from two classes' plans: their __init__
+            # settings add up (each instance class names what it needs).
+            for m in s["init_defaults"]:
+                if m not in have["init_defaults"]:
+                    have["init_defaults"].append(m)
+            have["add_init"] = have["add_init"] or s["add_init"]
     return list(merged.values()), conflicts
 
 
@@ -425,9 +447,9 @@ def _edit_namespace(st, key, step, ns, holder):
     if form in ("slots", "empty_slots") and "__slots__" in ns:
         st.error(key, "the class declares __slots__ already")
         return False
-    defaults = _pop_defaults(st, key, step, ns)
-    if defaults:
-        _wrap_init(ns, defaults, holder, step["qualname"])
+    _pop_defaults(st, key, step, ns)
+    if step["init_defaults"]:
+        _wrap_init(ns, step["init_defaults"], holder, step["qualname"])
     if form == "slots":
         ns["__slots__"] = tuple(step["names"])
     elif form == "empty_slots":
@@ -438,22 +460,32 @@ def _edit_namespace(st, key, step, ns, holder):
     return True
 
 
+# Values taken out of class bodies: (module, qualname, name) -> value.
+_stash = {}
+
+
 def _pop_defaults(st, key, step, ns):
-    defaults = []
     for m in step["moved_defaults"]:
         n = m["name"]
         if n in ns:
-            defaults.append((n, ns[n]))
+            _stash[(key[0], key[1], n)] = ns[n]
             del ns[n]
         else:
             st.error(key, "moved default %r is not in the class body" % n)
-    return defaults
 
 
-def _set_defaults(self, defaults):
-    """Set each (name, value) on self unless the instance has it."""
+def _set_defaults(self, inits):
+    """Set each init_defaults entry on self unless the instance has it,
+    to the value its class body gave (looked up now: the definer may be
+    created after the class whose __init__ sets it)."""
     tp = type(self)
-    for n, v in defaults:
+    for m in inits:
+        n = m["name"]
+        v = _stash.get((m["from_module"], m["from_qualname"], n), _MISSING)
+        if v is _MISSING:
+            raise RuntimeError("apply_plan: no value for %s.%s.%s: its "
+                               "class was never created with the plan"
+                               % (m["from_module"], m["from_qualname"], n))
         desc = None
         for k in tp.__mro__:
             d = k.__dict__.get(n, _MISSING)
@@ -508,11 +540,11 @@ def _wrap_dataclass(dataclasses):
             kw2 = dict(kw, slots=True)
             if "__weakref__" in step["names"]:
                 kw2["weakref_slot"] = True
-            defaults = []
+            defaults = step["init_defaults"]
             for m in step["moved_defaults"]:
                 n = m["name"]
                 if n in c.__dict__:
-                    defaults.append((n, c.__dict__[n]))
+                    _stash[(key[0], key[1], n)] = c.__dict__[n]
                     delattr(c, n)
                 else:
                     st.error(key, "moved default %r is not in the class "

@@ -195,6 +195,54 @@ START_TEST(test_stores_anywhere)
 }
 END_TEST
 
+static const char facts_src[] =
+    "import weakref, pickle\n"                              /* 1 */
+    "class Record:\n"                                       /* 2 */
+    "    def __init__(self, row):\n"                        /* 3 */
+    "        for k, v in row.items():\n"                    /* 4 */
+    "            setattr(self, k, v)\n"                     /* 5 */
+    "class Event:\n"                                        /* 6 */
+    "    def as_dict(self):\n"                              /* 7 */
+    "        return dict(self.__dict__)\n"                  /* 8 */
+    "class Fmt:\n"                                          /* 9 */
+    "    def setup(self):\n"                                /* 10 */
+    "        a = {}; a.update(vars(self.__class__))\n"      /* 11 */
+    "class Circle(Shape):\n"                                /* 12 */
+    "    def describe(self):\n"                             /* 13 */
+    "        return super().describe() + super(Circle, self).x\n" /* 14 */
+    "class Plain:\n"                                        /* 15 */
+    "    def f(self, o):\n"                                 /* 16 */
+    "        return vars(o), o.__dict__, super(Plain, self)\n" /* 17 */
+    "ws = weakref.WeakSet()\n"                              /* 18 */
+    "x = pickle.dumps(obj, 2); y = pickle.dumps(obj, 0)\n"  /* 19 */
+    "z = pickle.loads(x)\n"                                 /* 20 */
+    "d = Config.__dict__\n";                                /* 21 */
+
+START_TEST(test_class_facts_and_uses)
+{
+    write_file(facts_src);
+    const struct sp_source *s = sp_source_get(path);
+    ck_assert_ptr_nonnull(s);
+    int rec = sp_source_class(s, "Record"), ev = sp_source_class(s, "Event");
+    int fmt = sp_source_class(s, "Fmt"), cir = sp_source_class(s, "Circle");
+    int pl = sp_source_class(s, "Plain");
+    ck_assert_int_eq(sp_source_class_fact(s, rec, "dynamic"), 5);
+    ck_assert_int_eq(sp_source_class_fact(s, ev, "dynamic"), 8);
+    ck_assert_int_eq(sp_source_class_fact(s, fmt, "classdict"), 11);
+    ck_assert_int_eq(sp_source_class_fact(s, fmt, "dynamic"), 0);
+    ck_assert_int_eq(sp_source_class_fact(s, cir, "super0"), 14);
+    /* Another object's dict, explicit super(): not the class's own. */
+    ck_assert_int_eq(sp_source_class_fact(s, pl, "dynamic"), 0);
+    ck_assert_int_eq(sp_source_class_fact(s, pl, "super0"), 0);
+    ck_assert_int_eq(sp_source_class_fact(s, pl, "classdict"), 0);
+    ck_assert_int_eq(sp_source_use_line(s, "weakref"), 1);
+    ck_assert_int_eq(sp_source_use_line(s, "pickle-protocol"), 19);
+    ck_assert_int_eq(sp_source_use_line(s, "pickle-load"), 20);
+    ck_assert_int_eq(sp_source_use_line(s, "classdict:Config"), 21);
+    ck_assert_int_eq(sp_source_use_line(s, "classdict:o"), 17);
+}
+END_TEST
+
 START_TEST(test_cached_once)
 {
     write_file("class A:\n    pass\n");
@@ -246,6 +294,7 @@ main(void)
     tcase_add_test(tc, test_self_stores);
     tcase_add_test(tc, test_class_defaults);
     tcase_add_test(tc, test_stores_anywhere);
+    tcase_add_test(tc, test_class_facts_and_uses);
     tcase_add_test(tc, test_cached_once);
     tcase_add_test(tc, test_hostile_text);
     suite_add_tcase(s, tc);

@@ -32,6 +32,10 @@ class Node:
         self.children = ()
 
 
+class Weight:
+    __slots__ = ()
+
+
 class Document:
     def __init__(self, name):
         self.name = name
@@ -76,13 +80,17 @@ def main(path_b):
     for n in keep[::step]:
         n.document = doc
     with_doc = sum(1 for n in keep if hasattr(n, "document"))
-    # A gc census needs the process 10% larger than at every census so
-    # far: a ballast of bytes, touched, to a quarter above phase 1's peak
-    # (phase 1's memory may or may not have gone back to the system).
+    # A gc census needs the process to have grown past every census so
+    # far: 10% more counted instances alive (with allocation counting,
+    # the default) or 10% more resident memory.  A ballast of both, a
+    # quarter above phase 1: instances of a slotted class (not in the
+    # report's classes) and bytes, touched (phase 1's memory may or may
+    # not have gone back to the system).
     ballast = b"x" * max(peak + peak // 4 - rss(), 1 << 20)
+    weights = [Weight() for _ in range(PHASE1 + PHASE1 // 4)]
     before = censuses()
     wait_for_census(before)
-    del ballast
+    del ballast, weights
     survivors = [n for n in keep if not hasattr(n, "document")]
     del keep
     print("phase 1: %d nodes; phase 2: %d nodes, %d with a document; "
