@@ -219,6 +219,10 @@ struct sp_pyver {
      * whether ours still is. */
     bool (*tracer_install)(sp_alloc_event_fn fn, bool *foreign);
     bool (*tracer_installed)(void);
+
+    /* May a class over the var-sized builtin base (tuple, int, bytes)
+     * declare named __slots__?  NULL: never (3.8-3.14); 3.15: tuple. */
+    bool (*varsize_names_ok)(PyTypeObject *base);
 };
 
 

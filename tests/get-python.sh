@@ -140,6 +140,13 @@ install_one() {
     # has no such file: put the real one in its place.
     inc=$tmp/usr/include/python$v
     cp "$tmp/usr/include/$TRIPLET/python$v/pyconfig.h" "$inc/pyconfig.h"
+    # Link-time names (libc.so, libm.so, libz.so, ...) for the unpacked
+    # libraries, which only the -dev packages would give: make unit-pyver
+    # links its test against these (tests/unit/pyver/embed-flags.py).
+    (cd "$tmp/usr/lib/$TRIPLET" && for f in lib*.so.[0-9]*; do
+        b=${f%%.so.*}.so
+        [ -e "$b" ] || ln -s "$f" "$b"
+    done)
     # The loader and libraries at the final place (patchelf writes paths,
     # the directory is renamed into place below).
     final=$CACHE/$dir/usr/lib/$TRIPLET
