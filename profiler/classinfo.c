@@ -896,7 +896,7 @@ sp_classinfo_report(struct sp_census_class *cls, size_t n,
     struct nodes ns;
     struct env e;
     int *class_node = sp_calloc(n ? n : 1, sizeof(int));
-    bool *flags = sp_calloc(n ? 3 * n : 1, sizeof(bool));
+    bool *flags = sp_calloc(n ? 4 * n : 1, sizeof(bool));
     struct sp_plan_out *out = sp_calloc(n ? n : 1, sizeof(*out));
     struct sp_pnode *pub = NULL;
     const char **base_name = sp_calloc(n ? n : 1, sizeof(char *));
@@ -921,7 +921,7 @@ sp_classinfo_report(struct sp_census_class *cls, size_t n,
         goto done;
     }
     bool *base_has_dict = flags, *base_varsize = flags + n,
-         *base_has_weakref = flags + 2 * n;
+         *base_has_weakref = flags + 2 * n, *base_names_ok = flags + 3 * n;
 
     /* Names first: the class walk below only keeps class variables and
      * mentions that some instance carries. */
@@ -960,6 +960,8 @@ sp_classinfo_report(struct sp_census_class *cls, size_t n,
         base_has_dict[i] = bb != NULL && bb->tp_dictoffset != 0;
         base_varsize[i] = bb != NULL && bb->tp_itemsize != 0;
         base_has_weakref[i] = bb != NULL && sp_pyver.type_has_weakref(bb);
+        base_names_ok[i] = base_varsize[i] && sp_pyver.varsize_names_ok
+                           && sp_pyver.varsize_names_ok(bb);
         base_name[i] = bb != NULL ? bb->tp_name : "object";
         if (!check_instances(c) || !check_cached_property(c, tp)
             || !check_overrides(c, tp)) {
@@ -991,6 +993,7 @@ sp_classinfo_report(struct sp_census_class *cls, size_t n,
         .base_has_dict = base_has_dict,
         .base_varsize = base_varsize,
         .base_has_weakref = base_has_weakref,
+        .base_names_ok = base_names_ok,
         .base_name = base_name,
         .dataclass_slots_ok = PY_VERSION_HEX >= 0x030A0000,
         .dataclass_weakref_ok = PY_VERSION_HEX >= 0x030B0000,
@@ -1003,6 +1006,10 @@ sp_classinfo_report(struct sp_census_class *cls, size_t n,
         PyTypeObject *bb = builtin_base(cls[i].tp);
         if (!out[i].removable || bb == NULL) {
             c->bytes_slotted = c->bytes_now;
+        }
+        else if (bb->tp_itemsize != 0 && out[i].nslots > 0) {
+            c->bytes_slotted = sp_model_bytes(sp_census_var_slotted(
+                &cls[i], bb, out[i].nslots, out[i].add_weakref));
         }
         else if (bb->tp_itemsize != 0) {
             c->bytes_slotted =

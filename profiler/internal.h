@@ -462,6 +462,8 @@ struct sp_plan_in {
     const bool *base_has_dict;      /* e.g. BaseException: cannot go */
     const bool *base_varsize;       /* tuple/int/bytes/str subclass */
     const bool *base_has_weakref;   /* weak references already possible */
+    const bool *base_names_ok;      /* the var-sized base accepts named
+                                       slots (3.15: tuple); NULL: none do */
     const char *const *base_name;   /* tp_name of that builtin base */
     bool dataclass_slots_ok;        /* @dataclass(slots=True): 3.10+ */
     bool dataclass_weakref_ok;      /* ..., weakref_slot=True: 3.11+ */

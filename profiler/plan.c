@@ -452,8 +452,10 @@ plan_class(struct sp_report *r, const struct sp_plan_in *in, size_t i,
         }
     }
 
-    /* Names on a var-sized builtin base cannot be slots. */
+    /* Names on a var-sized builtin base cannot be slots (3.15: but on
+     * tuple they can). */
     if (in->base_varsize[i] && c->nattrs > 0
+        && !(in->base_names_ok != NULL && in->base_names_ok[i])
         && !sp_class_add_issue(
             c, "varsize-base", true,
             "nonempty __slots__ not supported for subtype of '%s' (CPython "

@@ -229,6 +229,13 @@ struct sp_pyver {
 
 extern const struct sp_pyver sp_pyver;
 
+/* Instances of a var-sized class with one item count. */
+#define SP_VAR_LENS 8
+struct sp_var_len {
+    uint64_t nitems;
+    uint64_t count;
+};
+
 /* census.c's per-class aggregate, handed to classinfo.c.  Borrowed
  * pointers: valid only while the GIL is held and nothing has run. */
 struct sp_census_name {
@@ -245,6 +252,12 @@ struct sp_census_class {
     uint64_t weakrefs;
     uint64_t non_str_keys;
     uint64_t max_nitems;    /* var-sized bases: largest Py_SIZE seen */
+    struct sp_var_len var_lens[SP_VAR_LENS];
+                            /* var-sized over a base that accepts named
+                               slots (varsize_names_ok): instances per
+                               item count, the first SP_VAR_LENS counts */
+    uint64_t var_other;     /* ... instances of other counts */
+    uint64_t var_other_items;   /* ... and their items */
     uint64_t var_slotted[2];/* var-sized: sum of slotted costs without /
                                with __weakref__, nslots = 0 */
     struct sp_census_name *names;
@@ -277,6 +290,12 @@ struct sp_report *sp_census_run(const struct sp_config *cfg,
                                 bool *aborted);
 /* CLOCK_MONOTONIC in seconds. */
 double sp_monotonic(void);
+/* The slotted cost of k's instances over the var-sized base with nslots
+ * named slots (varsize_names_ok), from their item counts: exact for the
+ * first SP_VAR_LENS distinct counts, the mean count for the rest. */
+uint64_t sp_census_var_slotted(const struct sp_census_class *k,
+                               PyTypeObject *base, uint64_t nslots,
+                               bool add_weakref);
 
 /* allocs.c -- allocation counts and sites (docs/allocations.md).  All
  * with the GIL held. */
