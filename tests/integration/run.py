@@ -15,7 +15,7 @@ For each interpreter the library path comes from
                the library, in fresh processes, once with the dict-carrying
                classes and once with their slotted twins, measuring the
                resident-set growth per instance.  The profiler's
-               savings_bytes / instances must be within max(5 %, 8 B) of
+               savings_bytes / instances must be within max(3 %, 4 B) of
                measured(dict) - measured(slots).  The table also goes to
                build/accuracy.txt.
   host/*       the library must not change what a program does: stdout,
@@ -54,8 +54,8 @@ TIMEOUT = 120           # seconds, every child process
 N = 200000              # instances per shape (RSS: page size negligible)
 N40 = 100000            # the 40-attribute shape
 N_BLOCKERS = 300        # the blocker/review shapes: no RSS measurement
-TOL_FRACTION = 0.05
-TOL_BYTES = 8.0
+TOL_FRACTION = 0.03
+TOL_BYTES = 4.0
 
 
 # ---------------------------------------------------------------- helpers
@@ -1163,7 +1163,7 @@ def write_accuracy(rows):
     text = ("# B per instance.  predicted = savings_bytes / instances from "
             "the report;\n# measured = RSS growth per instance, dict class "
             "minus slotted twin,\n# fresh processes without the library; "
-            "tol = max(5%, 8 B).\n") + text
+            "tol = max(3%, 4 B).\n") + text
     os.makedirs(os.path.dirname(ACCURACY_TXT), exist_ok=True)
     with open(ACCURACY_TXT, "w") as f:
         f.write(text)
