@@ -179,15 +179,15 @@ keys_request(PyDictKeysObject *dk)
 /* Walking the GC lists. */
 
 /* Every GC-tracked object of the main interpreter is on one of the lists
- * headed in interp->gc (Include/internal/pycore_interp.h, struct _is):
- * the three generations and the permanent generation that gc.freeze()
- * fills (Include/internal/pycore_gc.h, struct _gc_runtime_state).  Lists
+ * headed in interp->gc (Include/internal/pycore_interp_structs.h, struct
+ * _gc_runtime_state since 3.14): the three generations (3.14.5+: again;
+ * the incremental collector of 3.14.0-3.14.4 had young and old[2], see
+ * py314.c) and the permanent generation that gc.freeze() fills.  Lists
  * are circular and doubly linked through PyGC_Head; the low bit of
  * _gc_next is a flag (NEXT_MASK_UNREACHABLE) only on the collector's
  * private list during a collection, masked here all the same.  The object
- * follows its header: Python/gc.c FROM_GC (3.13 moved the collector out
- * of Modules/gcmodule.c).  This is the walk gc.get_objects() does (gc.c
- * append_objects), minus the list. */
+ * follows its header: Python/gc.c FROM_GC.  This is the walk
+ * gc.get_objects() does (gc.c append_objects), minus the list. */
 static uint64_t
 visit_objects(sp_visit_fn fn, void *arg)
 {
@@ -565,7 +565,7 @@ slotted_bytes(PyTypeObject *base, uint64_t nitems, uint64_t nslots,
     return sp_model_cost(size);
 }
 
-/* 3.13 decides key sharing per instance: ht_cached_keys is never cleared
+/* Key sharing is decided per instance (3.11+): ht_cached_keys is never cleared
  * (Objects/dictobject.c _PyObjectDict_SetItem no longer touches it). */
 static bool
 keys_sharing_lost(PyTypeObject *tp)
@@ -575,8 +575,10 @@ keys_sharing_lost(PyTypeObject *tp)
 }
 
 /* ------------------------------------------------------------------ */
-/* The audit hook list (internal/pycore_runtime.h: _Py_AuditHookEntry, and Python/sysmodule.c
- * _PySys_ClearAuditHooks).  A hook added before Py_Initialize is
+/* The audit hook list: _PyRuntime.audit_hooks.head
+ * (Include/internal/pycore_runtime_structs.h), entries
+ * _Py_AuditHookEntry (3.14: Include/internal/pycore_audit.h), freed by
+ * Python/sysmodule.c _PySys_ClearAuditHooks.  A hook added before Py_Initialize is
  * allocated with the default raw allocator; at finalization CPython
  * frees every entry with the allocator in force then, which under
  * PYTHONMALLOC=*debug / -X dev aborts ("bad ID").  Called from the hook
@@ -608,9 +610,14 @@ block_offset(PyTypeObject *tp)
                                                      : 0);
 }
 
-/* tstate->current_frame and ->previous (Include/internal/pycore_frame.h):
- * f_executable is a code object for Python frames; shim frames of the C
- * stack and frames that have not started are left out. */
+/* tstate->current_frame and ->previous; _PyInterpreterFrame is in
+ * Include/internal/pycore_interpframe_structs.h since 3.14.  f_executable
+ * is a _PyStackRef (pycore_stackref.h): a tagged pointer whose null is
+ * not 0 (PyStackRef_IsNull), borrowed as an object with the tag bits
+ * masked.  Entry frames of the C stack (3.14 FRAME_OWNED_BY_CSTACK, gone
+ * in 3.15) and the interpreter's own are owned by FRAME_OWNED_BY_INTERPRETER
+ * or above, which _PyFrame_IsIncomplete also treats as incomplete
+ * (pycore_interpframe.h); frames that have not started are left out too. */
 static size_t
 frames(struct sp_pyframe *out, size_t max)
 {
@@ -636,7 +643,7 @@ frames(struct sp_pyframe *out, size_t max)
     return n;
 }
 
-/* PyRefTracer (Include/cpython/object.h, 3.13): one process-wide tracer,
+/* PyRefTracer (Include/cpython/object.h, 3.13+): one process-wide tracer,
  * called for every object created (Objects/object.c new_reference) and
  * before most deallocations (_Py_Dealloc; not those of the eval loop's
  * own Py_DECREF in 3.13.0, python/cpython gh-130382, so allocs.c counts
