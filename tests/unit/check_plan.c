@@ -20,7 +20,7 @@ struct fx {
     struct sp_report r;
     struct sp_class classes[MAXN];
     int class_node[MAXN];
-    bool has_dict[MAXN], varsize[MAXN], has_weak[MAXN];
+    bool has_dict[MAXN], varsize[MAXN], has_weak[MAXN], names_ok[MAXN];
     const char *base_name[MAXN];
     struct sp_plan_out out[MAXN];
     struct sp_plan_in in;
@@ -80,6 +80,7 @@ run(bool dataclass_ok)
     F.in.base_has_dict = F.has_dict;
     F.in.base_varsize = F.varsize;
     F.in.base_has_weakref = F.has_weak;
+    F.in.base_names_ok = F.names_ok;
     F.in.base_name = F.base_name;
     F.in.dataclass_slots_ok = dataclass_ok;
     ck_assert(sp_plan_build(&F.r, &F.in, F.out));
@@ -345,6 +346,26 @@ START_TEST(test_tuple_subclass_with_attributes_blocks)
 }
 END_TEST
 
+/* 3.15: tuple takes named slots (the backend says so: base_names_ok). */
+START_TEST(test_tuple_subclass_with_attributes_315)
+{
+    const char *n[] = {"label"};
+    int p = node("P", -1, true);
+    struct sp_class *c = cls(p, 100, n, NULL, 1);
+    F.varsize[0] = true;
+    F.names_ok[0] = true;
+    F.base_name[0] = "tuple";
+    run(true);
+    ck_assert_ptr_null(issue(c, "varsize-base"));
+    ck_assert_int_eq(c->verdict, SP_VERDICT_SAFE);
+    ck_assert_uint_eq(c->nplan, 1);
+    ck_assert_int_eq(c->plan[0].form, SP_FORM_SLOTS);
+    ck_assert_uint_eq(c->plan[0].nnames, 1);
+    ck_assert_str_eq(c->plan[0].names[0], "label");
+    ck_assert_uint_eq(F.out[0].nslots, 1);
+}
+END_TEST
+
 START_TEST(test_dataclass_form)
 {
     const char *n[] = {"a", "b"};
@@ -515,6 +536,7 @@ plan_suite(void)
     tcase_add_test(tc, test_stdlib_base_blocks);
     tcase_add_test(tc, test_tuple_subclass);
     tcase_add_test(tc, test_tuple_subclass_with_attributes_blocks);
+    tcase_add_test(tc, test_tuple_subclass_with_attributes_315);
     tcase_add_test(tc, test_dataclass_form);
     tcase_add_test(tc, test_dataclass_weakref);
     tcase_add_test(tc, test_dataclass_before_310_conflicts_with_defaults);
