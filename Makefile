@@ -32,25 +32,35 @@ SANITIZE ?=
 CC ?= cc
 OBJCOPY ?= objcopy
 
-# The interpreters `make check` covers (see DEVELOPERS.md).
+# The interpreters `make check` covers (see DEVELOPERS.md).  3.14 and
+# 3.15 are Debian unstable's, unpacked into a cache outside the clone by
+# tests/get-python.sh (make check runs it; make pythons alone).
 PYENV_ROOT ?= $(shell pyenv root 2>/dev/null || echo $(HOME)/.pyenv)
+NEW_PYTHONS := 3.14 3.15
+PYTHONS_CACHE := $(shell sh tests/get-python.sh --dir)
 INTERPRETERS ?= $(foreach v,3.8.18 3.9.18 3.10.13 3.11.7 3.12.1 3.13.0,\
-                  $(PYENV_ROOT)/versions/$(v)/bin/python3) /usr/bin/python3.11
+                  $(PYENV_ROOT)/versions/$(v)/bin/python3) /usr/bin/python3.11 \
+                $(foreach v,$(NEW_PYTHONS),$(PYTHONS_CACHE)/$(v)/usr/bin/python$(v))
 
 JEMALLOC_PIC ?= $(firstword $(wildcard /usr/lib/*/libjemalloc_pic.a \
                                        /usr/lib/libjemalloc_pic.a))
 
-# One query to the interpreter: full version, backend tag, include dir.
+# One query to the interpreter: full version, backend tag, include dir,
+# and "t" for a free-threaded build ("-" otherwise).
 PYINFO := $(shell $(PYTHON) -c 'import sys, sysconfig; \
   print(sys.version.split()[0], "%d%d" % sys.version_info[:2], \
-        sysconfig.get_paths()["include"])' 2>/dev/null)
+        sysconfig.get_paths()["include"], \
+        "t" if sysconfig.get_config_var("Py_GIL_DISABLED") else "-")' \
+  2>/dev/null)
 PYVERSION := $(word 1,$(PYINFO))
 PYTAG := $(word 2,$(PYINFO))
 PYINC := $(word 3,$(PYINFO))
+PYABI_T := $(filter t,$(word 4,$(PYINFO)))
 
 comma := ,
 VARIANT := $(if $(SANITIZE),-$(subst $(comma),-,$(SANITIZE)),)
-BUILD := build/cpython-$(PYVERSION)$(VARIANT)
+# 3.14.10 and 3.14.10t (free-threaded) are different builds.
+BUILD := build/cpython-$(PYVERSION)$(PYABI_T)$(VARIANT)
 LIB := $(BUILD)/libslotprof.so
 
 # implicit declarations are errors: with weak Python symbols, a function
@@ -77,7 +87,7 @@ PY_SRCS := bootstrap.c census.c classinfo.c classnode.c allocs.c pystr.c pyver/p
 LIB_OBJS := $(addprefix $(BUILD)/,$(CORE_SRCS:.c=.o) $(PY_SRCS:.c=.o))
 
 .PHONY: all lib lib-path check unit unit-pyver integration demo bench install \
-  uninstall clean lint format help check-python
+  uninstall clean lint format help check-python pythons
 .DEFAULT_GOAL := all
 
 all: lib
@@ -92,7 +102,8 @@ lib: check-python $(LIB)
 lib-path: lib
 	@echo $(abspath $(LIB))
 
-$(BUILD)/%.o: profiler/%.c profiler/internal.h profiler/pyapi.h profiler/classinfo.h include/slotprof.h
+$(BUILD)/%.o: profiler/%.c profiler/internal.h profiler/pyapi.h profiler/classinfo.h \
+  include/slotprof.h $(wildcard profiler/pyver/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(LIB_CFLAGS) -c $< -o $@.tmp.o
 	@# Make the undefined Python symbols weak (data ones above all):
@@ -174,8 +185,12 @@ unit-pyver: lib $(PYVER_TEST)
 integration:
 	$(PYTHON) tests/integration/run.py $(INTERPRETERS)
 
+pythons:
+	@sh tests/get-python.sh $(NEW_PYTHONS) >/dev/null
+
 check:
 	@sh tools/install-deps.sh
+	@sh tests/get-python.sh $(NEW_PYTHONS) >/dev/null
 	@$(MAKE) --no-print-directory unit
 	@$(if $(SANITIZE),,$(MAKE) --no-print-directory check-valgrind)
 	@$(MAKE) --no-print-directory fuzz-quick
@@ -248,6 +263,7 @@ help:
 	@sed -n '1,/^$$/p' Makefile | sed 's/^# \{0,1\}//'
 	@echo "Variables: PYTHON=$(PYTHON) INTERPRETERS=... SANITIZE=address|undefined PREFIX=$(PREFIX) DESTDIR="
 	@echo "Targets: all lib-path check unit unit-pyver integration demo bench install uninstall clean lint format help"
+	@echo "         pythons (CPython 3.14 and 3.15 from Debian unstable: tests/get-python.sh)"
 	@echo "         check-valgrind fuzz fuzz-quick fuzz-regress check-cpython check-cpython-quick"
 	@echo "         tools check-tools check-tools-html (the slotprof command: docs/slotprof.1)"
 	@echo "         check-apps (safe plans applied to real programs: mk/apps.mk)"

@@ -280,12 +280,19 @@ fmt_utc(char *out, size_t outlen)
              (unsigned)(ts.tv_nsec / 1000000) % 1000u);
 }
 
-/* Everything a report says about the process and the session. */
-static void
+/* Everything a report says about the process and the session, and its
+ * plans made again with every name the run has seen so far (a census
+ * after the one shown may have seen more).  False if memory ran out
+ * while re-planning: the report must not be written then. */
+static bool
 fill_report(struct sp_report *r, const char *kind, uint64_t number)
 {
     struct sp_session_info *ss = &r->session;
 
+    if (!sp_classinfo_replan(r, &history)) {
+        sp_log("out of memory while planning a report; it is skipped");
+        return false;
+    }
     sp_allocs_refresh(r);
     r->pid = (int)getpid();
     r->censuses = censuses;
@@ -308,6 +315,7 @@ fill_report(struct sp_report *r, const char *kind, uint64_t number)
         ss->peak_savings = sp_report_total_savings(best);
     }
     ss->series = &series;
+    return true;
 }
 
 /* Write r: the JSON to json_tmpl (if not ""), the text to stderr or to
@@ -321,7 +329,10 @@ write_report(struct sp_report *r, const char *kind, const char *json_tmpl,
     bool ok = true;
     struct sp_path_vars v;
 
-    fill_report(r, kind, ++snapshots);
+    if (!fill_report(r, kind, snapshots + 1)) {
+        return false;
+    }
+    ++snapshots;
     v.pid = r->pid;
     v.session = session;
     v.snapshot = snapshots;
@@ -970,7 +981,10 @@ mod_report(PyObject *self, PyObject *args, PyObject *kw)
     }
     struct sp_buf b;
     sp_buf_init(&b);
-    fill_report(r, "snapshot", snapshots);
+    if (!fill_report(r, "snapshot", snapshots)) {
+        release(r);
+        Py_RETURN_NONE;
+    }
     if (json) {
         sp_report_json(r, &b);
     }

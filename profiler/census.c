@@ -294,6 +294,24 @@ on_name(PyObject *key, void *arg)
     }
 }
 
+/* Count one instance of nitems items (sp_census_var_slotted). */
+static void
+var_len_add(struct sp_census_class *k, uint64_t nitems)
+{
+    for (size_t i = 0; i < SP_VAR_LENS; i++) {
+        struct sp_var_len *v = &k->var_lens[i];
+        if (v->count == 0) {
+            v->nitems = nitems;
+        }
+        if (v->nitems == nitems) {
+            v->count++;
+            return;
+        }
+    }
+    k->var_other++;
+    k->var_other_items += nitems;
+}
+
 static int
 visit(PyObject *op, void *arg)
 {
@@ -357,12 +375,35 @@ visit(PyObject *op, void *arg)
                 sp_pyver.slotted_bytes(base, inst.nitems, 0, false);
             k->var_slotted[1] +=
                 sp_pyver.slotted_bytes(base, inst.nitems, 0, true);
+            if (sp_pyver.varsize_names_ok != NULL
+                && sp_pyver.varsize_names_ok(base)) {
+                var_len_add(k, inst.nitems);
+            }
         }
         if (inst.nitems > k->max_nitems) {
             k->max_nitems = inst.nitems;
         }
     }
     return c->failed;
+}
+
+uint64_t
+sp_census_var_slotted(const struct sp_census_class *k, PyTypeObject *base,
+                      uint64_t nslots, bool add_weakref)
+{
+    uint64_t cost = 0;
+    for (size_t i = 0; i < SP_VAR_LENS && k->var_lens[i].count > 0; i++) {
+        cost += k->var_lens[i].count
+                * sp_pyver.slotted_bytes(base, k->var_lens[i].nitems, nslots,
+                                         add_weakref);
+    }
+    if (k->var_other > 0) {
+        uint64_t mean = (k->var_other_items + k->var_other / 2)
+                        / k->var_other;
+        cost += k->var_other
+                * sp_pyver.slotted_bytes(base, mean, nslots, add_weakref);
+    }
+    return cost;
 }
 
 static void

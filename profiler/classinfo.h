@@ -59,6 +59,7 @@ struct node {
     char *file;
     enum sp_origin origin;
     int *mro;
+    int *bases;
     struct names_list class_vars, fields, mentions, self_stores;
     struct sp_pdefault *defaults;   /* names owned; stored_file borrowed
                                        from env.yours */
@@ -80,6 +81,10 @@ struct nodes {
     struct sp_strmap dedup;     /* (node index, list, name): listed */
 };
 
+/* Is name a data descriptor somewhere in tp's MRO (a property, a slot
+ * of a base, __dict__)?  Then `self.name = ...` goes through it, not
+ * into the instance.  Dicts walked, not looked up. */
+bool sp_is_data_descriptor(PyTypeObject *tp, const char *name);
 /* functools.cached_property (a Python class in functools)? */
 bool sp_is_cached_property(PyObject *v);
 
@@ -88,6 +93,9 @@ void sp_nodes_free(struct nodes *ns);
  * index of tp, -1 on allocation failure.  Names-independent facts only:
  * sp_nodes_finish() adds what depends on the names instances carry. */
 int sp_nodes_add(struct env *e, struct nodes *ns, PyTypeObject *tp);
+/* Describe the classes that inherit from the user's classes described
+ * so far, with instances or not.  False on allocation failure. */
+bool sp_nodes_add_descendants(struct env *e, struct nodes *ns);
 /* Once env.seen holds every name of the report: class attributes named
  * like them, the names each class's code mentions, and where code
  * assigns each class default.  False on allocation failure. */

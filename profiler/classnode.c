@@ -362,13 +362,15 @@ collect_facts(struct env *e, struct node *d, const struct sp_source *src,
         facts[i].out->file = line > 0 ? d->file : NULL;
         facts[i].out->line = line;
     }
+    const char *dot = strrchr(d->qualname, '.');
+    char key[300];
     if (d->pub.classdict.line == 0) {
-        const char *dot = strrchr(d->qualname, '.');
-        char key[300];
         snprintf(key, sizeof(key), "classdict:%s",
                  dot != NULL ? dot + 1 : d->qualname);
         (void)sp_env_use(e, key, &d->pub.classdict);
     }
+    snprintf(key, sizeof(key), "call:%s", dot != NULL ? dot + 1 : d->qualname);
+    (void)sp_env_use(e, key, &d->pub.called);
 }
 
 /* ---------------------------------------------------------------- nodes */
@@ -391,6 +393,7 @@ sp_nodes_free(struct nodes *ns)
         sp_free(d->qualname);
         sp_free(d->file);
         sp_free(d->mro);
+        sp_free(d->bases);
         list_free(&d->class_vars);
         list_free(&d->fields);
         list_free(&d->mentions);
@@ -490,6 +493,24 @@ listed(const struct nodes *ns, int k, int which, const char *name)
 }
 
 bool
+sp_is_data_descriptor(PyTypeObject *tp, const char *name)
+{
+    PyObject *mro = tp->tp_mro;
+    Py_ssize_t n = mro != NULL && PyTuple_Check(mro) ? PyTuple_GET_SIZE(mro)
+                                                     : 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *b = PyTuple_GET_ITEM(mro, i);
+        PyObject *v = PyType_Check(b)
+                          ? sp_py_dict_get(((PyTypeObject *)b)->tp_dict, name)
+                          : NULL;
+        if (v != NULL) {
+            return Py_TYPE(v)->tp_descr_set != NULL;
+        }
+    }
+    return false;
+}
+
+bool
 sp_is_cached_property(PyObject *v)
 {
     PyTypeObject *vt = Py_TYPE(v);
@@ -580,7 +601,7 @@ collect_self_stores(struct nodes *ns, int k, const struct sp_source *src,
             bool oom;
             const char *n = PyUnicode_CheckExact(s) ? sp_env_utf8(s, &oom)
                                                     : NULL;
-            if (n != NULL
+            if (n != NULL && !sp_is_data_descriptor(ns->v[k].tp, n)
                 && list_add(ns, k, &ns->v[k].self_stores, L_SELF, n) < 0) {
                 return false;
             }
@@ -593,7 +614,8 @@ collect_self_stores(struct nodes *ns, int k, const struct sp_source *src,
                                        come from censuses only */
     }
     for (size_t i = 0; i < n; i++) {
-        if (list_add(ns, k, &ns->v[k].self_stores, L_SELF, names[i]) < 0) {
+        if (!sp_is_data_descriptor(ns->v[k].tp, names[i])
+            && list_add(ns, k, &ns->v[k].self_stores, L_SELF, names[i]) < 0) {
             return false;
         }
     }
@@ -681,6 +703,17 @@ describe(struct env *e, struct node *d)
     return true;
 }
 
+/* A builtin type whose instances carry more than object's: a base
+ * that decides the layout of its subclasses (typeobject.c,
+ * extra_ivars). */
+static bool
+has_layout(PyTypeObject *tp)
+{
+    return tp != &PyBaseObject_Type
+           && (tp->tp_basicsize > PyBaseObject_Type.tp_basicsize
+               || tp->tp_itemsize != 0);
+}
+
 /* The heap classes of its MRO (all described already), self first. */
 static bool
 set_mro(struct nodes *ns, int idx)
@@ -704,6 +737,36 @@ set_mro(struct nodes *ns, int idx)
     if (base != NULL && (base->tp_flags & Py_TPFLAGS_HEAPTYPE)) {
         d->pub.layout_parent = node_find(ns, base);
     }
+    /* Direct bases, and builtins with a layout of their own. */
+    PyObject *bases = d->tp->tp_bases;
+    Py_ssize_t nb = bases && PyTuple_Check(bases) ? PyTuple_GET_SIZE(bases)
+                                                  : 0;
+    d->bases = sp_calloc((size_t)nb + 1, sizeof(int));
+    if (d->bases == NULL) {
+        return false;
+    }
+    for (Py_ssize_t i = 0; i < nb; i++) {
+        PyObject *b = PyTuple_GET_ITEM(bases, i);
+        if (!PyType_Check(b)) {
+            continue;
+        }
+        if (((PyTypeObject *)b)->tp_flags & Py_TPFLAGS_HEAPTYPE) {
+            int bi = node_find(ns, (PyTypeObject *)b);
+            if (bi >= 0) {
+                d->bases[d->pub.nbases++] = bi;
+            }
+        }
+        else if (has_layout((PyTypeObject *)b)) {
+            d->pub.builtin_direct = true;
+        }
+    }
+    PyTypeObject *bb = d->tp;
+    while (bb != NULL && (bb->tp_flags & Py_TPFLAGS_HEAPTYPE)) {
+        bb = bb->tp_base;
+    }
+    d->pub.builtin_layout = bb != NULL && has_layout(bb);
+    d->pub.builtin_init = bb != NULL
+                          && bb->tp_init != PyBaseObject_Type.tp_init;
     return true;
 }
 
@@ -764,6 +827,49 @@ node_add_one(struct env *e, struct nodes *ns, PyTypeObject *tp)
         collect_facts(e, &ns->v[idx], src, cls);
     }
     return idx;
+}
+
+/* The classes below the user's classes described: a plan that gives a
+ * base slots changes every class that inherits from it, with instances
+ * or not (plan.c, descendant_conflicts).  Breadth first, through
+ * type.__subclasses__ (the C method itself, not a lookup through the
+ * class that a metaclass could override), at most MAX_DESCENDANTS. */
+#define MAX_DESCENDANTS 20000
+
+bool
+sp_nodes_add_descendants(struct env *e, struct nodes *ns)
+{
+    size_t added = 0;
+    for (size_t k = 0; k < ns->n && added < MAX_DESCENDANTS; k++) {
+        if (!ns->v[k].pub.editable) {
+            continue;
+        }
+        /* type.__subclasses__(tp), looked up on type itself (3.12+ keep
+         * a static type's dict outside tp_dict). */
+        PyObject *subs = PyObject_CallMethod((PyObject *)&PyType_Type,
+                                             "__subclasses__", "O",
+                                             (PyObject *)ns->v[k].tp);
+        if (subs == NULL || !PyList_Check(subs)) {
+            PyErr_Clear();
+            Py_XDECREF(subs);
+            continue;
+        }
+        bool ok = true;
+        for (Py_ssize_t i = 0; i < PyList_GET_SIZE(subs) && ok; i++) {
+            PyObject *c = PyList_GET_ITEM(subs, i);
+            if (PyType_Check(c)
+                && (((PyTypeObject *)c)->tp_flags & Py_TPFLAGS_HEAPTYPE)
+                && node_find(ns, (PyTypeObject *)c) < 0
+                && added++ < MAX_DESCENDANTS) {
+                ok = sp_nodes_add(e, ns, (PyTypeObject *)c) >= 0;
+            }
+        }
+        Py_DECREF(subs);
+        if (!ok) {
+            return false;
+        }
+    }
+    return true;
 }
 
 int
@@ -964,12 +1070,15 @@ sp_nodes_pub(const struct nodes *ns, size_t i, struct sp_pnode *out)
     out->qualname = d->qualname;
     out->file = d->file;
     out->mro = d->mro;
+    out->bases = d->bases;
     out->class_vars = (const char *const *)d->class_vars.v;
     out->nclass_vars = d->class_vars.n;
     out->fields = (const char *const *)d->fields.v;
     out->nfields = d->fields.n;
     out->mentions = (const char *const *)d->mentions.v;
     out->nmentions = d->mentions.n;
+    out->self_stores = (const char *const *)d->self_stores.v;
+    out->nself_stores = d->self_stores.n;
     out->defaults = d->defaults;
     out->ndefaults = d->ndefaults;
 }

@@ -202,6 +202,8 @@ enum sp_form {
     SP_FORM_SLOTS = 0,      /* __slots__ = ('a', 'b') */
     SP_FORM_DATACLASS,      /* @dataclass(slots=True) (3.10+) */
     SP_FORM_EMPTY_SLOTS,    /* __slots__ = () : tuple / NamedTuple subclass */
+    SP_FORM_INIT_ONLY,      /* no __slots__: only its __init__ sets
+                               moved class attributes (inits) */
 };
 
 struct sp_attr {
@@ -245,8 +247,10 @@ struct sp_plan_step {
     struct sp_moved_default *inits;     /* its __init__ sets them first */
     size_t ninits;
     bool add_init;          /* it has no __init__: add one that sets them
-                               and calls super().__init__(*args,
-                               **kwargs) */
+                               and calls super().__init__(...) */
+    bool init_args;         /* ... passing on *args, **kwargs: an
+                               __init__ after it in the MRO takes them
+                               (object.__init__ would refuse them) */
 };
 
 /* Whose code a class is (sp_class.origin): the report ranks "yours"
@@ -295,6 +299,11 @@ struct sp_class {
     enum sp_verdict verdict;
     bool recommended;       /* instances >= min_instances, savings > 0,
                                not blocked */
+    /* The library's own bookkeeping, not written: the class's position
+     * when its census was planned, and how many of its issues came from
+     * the census itself (the planner's follow; sp_class_unplan). */
+    size_t plan_index;
+    size_t nissues_census;
 };
 
 struct sp_census_info {
@@ -466,6 +475,11 @@ struct sp_report {
     struct sp_allocs allocs;        /* owned */
     struct sp_slotted_class *slotted;   /* bytes descending; owned */
     size_t nslotted;
+    /* What the library planned the report from, to plan it again with
+     * the names of later censuses (classinfo.c); owned, freed by
+     * plan_ctx_free.  NULL in the tools. */
+    void *plan_ctx;
+    void (*plan_ctx_free)(void *);
 };
 
 void sp_report_free(struct sp_report *r);
@@ -476,6 +490,9 @@ char *sp_class_key(const char *module, const char *qualname);
 const char *sp_origin_name(enum sp_origin o);
 void sp_class_free(struct sp_class *c);
 void sp_moved_free(struct sp_moved_default *v, size_t n);
+/* Drop what the planner gave c (suggested slots, plan, its issues,
+ * verdict, slotted bytes), keeping the census's own issues. */
+void sp_class_unplan(struct sp_class *c);
 /* Order: savings_bytes descending; ties by bytes_now descending, then
  * module and qualname, so the order is reproducible. */
 void sp_report_sort(struct sp_report *r);
@@ -541,6 +558,8 @@ struct sp_pnode {
     const char *file;       /* its module's source, NULL when unknown */
     bool editable;          /* user code (not builtins/stdlib/site-packages) */
     bool has_init;          /* defines __init__ itself */
+    bool builtin_init;      /* its builtin base has an __init__ of its
+                               own (Exception's), not object's */
     bool has_slots;         /* declares __slots__ itself already */
     bool dataclass;         /* own __dataclass_fields__ */
     int layout_parent;      /* node index of tp_base if a heap class that
@@ -555,10 +574,21 @@ struct sp_pnode {
     size_t nclass_vars;
     const struct sp_pdefault *defaults; /* own plain-data attributes */
     size_t ndefaults;
+    /* Its direct bases (tp_bases) that are heap classes, as node
+     * indices, and builtin bases with a layout of their own (Exception,
+     * dict, int...): what decides whether its class statement still works once
+     * bases get __slots__ (typeobject.c, best_base/solid_base). */
+    const int *bases;
+    size_t nbases;
+    bool builtin_layout;    /* its layout chain ends in such a builtin */
+    bool builtin_direct;    /* such a builtin is one of its tp_bases */
     /* What its own code does (source.c facts): attributes with computed
      * names or its own __dict__; reading its class's namespace (or any
      * code reading ITS namespace by name); zero-argument super(). */
     struct sp_pfact dynamic, classdict, super0;
+    /* Where the user's code calls its simple name (an instance made,
+     * likely): file NULL when nowhere. */
+    struct sp_pfact called;
     const char *const *fields;      /* dataclass field names */
     size_t nfields;
     uint64_t existing_slots;        /* slot names it declares already
@@ -567,6 +597,11 @@ struct sp_pnode {
                                        store or load (co_names; 3.13+:
                                        __static_attributes__) */
     size_t nmentions;
+    const char *const *self_stores; /* every name its own code assigns
+                                       as self.X (not through a data
+                                       descriptor): its own instances
+                                       need them */
+    size_t nself_stores;
 };
 
 struct sp_plan_in {
@@ -578,6 +613,8 @@ struct sp_plan_in {
     const bool *base_has_dict;      /* e.g. BaseException: cannot go */
     const bool *base_varsize;       /* tuple/int/bytes/str subclass */
     const bool *base_has_weakref;   /* weak references already possible */
+    const bool *base_names_ok;      /* the var-sized base accepts named
+                                       slots (3.15: tuple); NULL: none do */
     const char *const *base_name;   /* tp_name of that builtin base */
     bool dataclass_slots_ok;        /* @dataclass(slots=True): 3.10+ */
     bool dataclass_weakref_ok;      /* ..., weakref_slot=True: 3.11+ */
@@ -640,7 +677,8 @@ int sp_source_class_fact(const struct sp_source *s, int cls,
 /* Uses anywhere in the file, 0 if none, else the first line: "weakref"
  * (the weakref module or its Weak* classes), "pickle-load" (pickle.load,
  * loads, Unpickler, shelve.open), "pickle-protocol" (dumps/dump with
- * protocol 0 or 1), "classdict:NAME" (NAME.__dict__ or vars(NAME)). */
+ * protocol 0 or 1), "classdict:NAME" (NAME.__dict__ or vars(NAME)),
+ * "call:NAME" (NAME(...) or x.NAME(...)). */
 int sp_source_use_line(const struct sp_source *s, const char *use);
 void sp_source_reset(void);
 

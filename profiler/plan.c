@@ -165,6 +165,9 @@ struct decl {
     struct sp_strmap map;       /* the sets above, by tag */
     size_t **below;             /* per node: classes with it in their MRO */
     size_t *nbelow;
+    int **desc;                 /* per node: nodes with it in their MRO
+                                   (itself included), instances or not */
+    size_t *ndesc;
 };
 
 static bool
@@ -332,82 +335,176 @@ why_hazard(char *out, size_t outlen, const struct sp_class *c,
     }
 }
 
-/* Class attribute df of the MRO's class at position m, the first in the
- * MRO to define it: its value is what instances that never set it read.
- * The first __init__ to run for the instances -- the first class of the
- * MRO up to m that defines one, else the definer itself, given one --
- * sets it.  Not a class further up: a subclass's __init__ need not call
- * super().__init__(). */
-static bool
-set_in_init(struct sp_class *c, const struct sp_plan_in *in,
-            const struct sp_pnode *self, size_t m,
-            const struct sp_pdefault *df, const struct sp_attr *a,
-            const int *stepidx)
+/* The step of c's plan that edits node k, appended (form "init_only":
+ * no __slots__ of its own, its __init__ only) when k is not one of the
+ * classes its slots change.  NULL on allocation failure. */
+static struct sp_plan_step *
+step_of(struct sp_class *c, const struct sp_pnode *k)
 {
-    size_t o = m;
-    for (size_t p = 0; p < m; p++) {
-        if (in->nodes[self->mro[p]].has_init) {
-            o = p;
-            break;
+    for (size_t s = 0; s < c->nplan; s++) {
+        if (strcmp(c->plan[s].qualname, k->qualname) == 0
+            && strcmp(c->plan[s].module, k->module) == 0) {
+            return &c->plan[s];
         }
     }
-    const struct sp_pnode *definer = &in->nodes[self->mro[m]];
-    const struct sp_pnode *owner = &in->nodes[self->mro[o]];
-    bool add = !owner->has_init;
-    if (stepidx[o] < 0) {
-        return sp_class_add_issue(
-            c, "class-default-slotted", true,
-            "%s.%s declares __slots__ already, and its __init__ is the one "
-            "to set '%s' for the instances (class attribute %s.%s): edit "
-            "it by hand", owner->module, owner->qualname, df->name,
-            definer->qualname, df->name);
+    void *p = sp_realloc(c->plan, (c->nplan + 1) * sizeof(*c->plan));
+    if (p == NULL) {
+        return NULL;
     }
-    struct sp_plan_step *st = &c->plan[stepidx[o]];
-    st->add_init |= add;
-    if (!add_moved(&st->inits, &st->ninits, df->name, df->line, definer)) {
-        return false;
+    c->plan = p;
+    struct sp_plan_step *st = &c->plan[c->nplan++];
+    memset(st, 0, sizeof(*st));
+    st->form = SP_FORM_INIT_ONLY;
+    st->module = sp_strdup(k->module);
+    st->qualname = sp_strdup(k->qualname);
+    st->names = sp_calloc(1, sizeof(char *));
+    if (st->module == NULL || st->qualname == NULL || st->names == NULL) {
+        return NULL;
     }
-    char why[256], where[64] = "";
+    return st;
+}
+
+/* Would an __init__ added to node o pass arguments on?  Only if an
+ * __init__ after o in the MRO of dn takes them: a class of the MRO that
+ * defines one, or a builtin base's own (object.__init__ refuses
+ * arguments once a class overrides __init__). */
+static bool
+init_takes_args(const struct sp_plan_in *in, const struct sp_pnode *dn,
+                int o)
+{
+    int po = mro_pos(dn, o);
+    for (size_t p = (size_t)(po + 1); p < dn->nmro; p++) {
+        if (in->nodes[dn->mro[p]].has_init) {
+            return true;
+        }
+    }
+    return dn->builtin_init;
+}
+
+/* Class attribute df leaves the body of node k.  Every class that read
+ * k's value -- k and each class below it where no class in between
+ * defines the name again -- must get it from the first __init__ that
+ * runs for its instances: the first class of its MRO down to k that
+ * defines one, else k itself, given one.  Not a class further up: an
+ * __init__ need not call super().__init__().  Those __init__s join c's
+ * plan; *owner: the one for c's own class (-1 if c does not read k's
+ * value).  n_owners: how many. */
+static bool
+set_in_inits(struct sp_class *c, const struct sp_plan_in *in,
+             const struct decl *d, int k, const struct sp_pdefault *df,
+             int self, int *owner, size_t *n_owners)
+{
+    const struct sp_pnode *definer = &in->nodes[k];
+    *owner = -1;
+    *n_owners = 0;
+    for (size_t j = 0; j < d->ndesc[k]; j++) {
+        const struct sp_pnode *dn = &in->nodes[d->desc[k][j]];
+        int pk = mro_pos(dn, k), o = k;
+        bool shadowed = false;
+        for (int p = 0; p < pk && !shadowed; p++) {
+            shadowed = node_has(d, TAG_DEFAULT(dn->mro[p]), df->name);
+        }
+        for (int p = 0; p < pk && !shadowed; p++) {
+            if (in->nodes[dn->mro[p]].has_init) {
+                o = dn->mro[p];
+                break;
+            }
+        }
+        if (shadowed) {
+            continue;       /* it reads another class's value */
+        }
+        const struct sp_pnode *on = &in->nodes[o];
+        if (!on->editable) {
+            return sp_class_add_issue(
+                c, "class-default-elsewhere", true,
+                "%s.%s reads class attribute %s.%s too, but is not your "
+                "code: its __init__ cannot be made to set it", on->module,
+                on->qualname, definer->qualname, df->name);
+        }
+        struct sp_plan_step *st = step_of(c, on);
+        if (st == NULL) {
+            return false;
+        }
+        bool dup = false;
+        for (size_t m = 0; m < st->ninits && !dup; m++) {
+            dup = strcmp(st->inits[m].name, df->name) == 0;
+        }
+        if (dup) {
+            if (d->desc[k][j] == self) {
+                *owner = o;
+            }
+            continue;
+        }
+        if (!on->has_init) {
+            st->add_init = true;
+            st->init_args |= init_takes_args(in, dn, o);
+        }
+        if (!add_moved(&st->inits, &st->ninits, df->name, df->line,
+                       definer)) {
+            return false;
+        }
+        (*n_owners)++;
+        if (d->desc[k][j] == self) {
+            *owner = o;
+        }
+    }
+    return true;
+}
+
+/* The warning for class attribute df of node k, moved for class c. */
+static bool
+moved_issue(struct sp_class *c, const struct sp_plan_in *in, int k,
+            const struct sp_pdefault *df, const struct sp_attr *a,
+            int owner, size_t n_owners)
+{
+    const struct sp_pnode *definer = &in->nodes[k];
+    const struct sp_pnode *on = &in->nodes[owner >= 0 ? owner : k];
+    char why[256], where[64] = "", more[96] = "";
     why_hazard(why, sizeof(why), c, a, df);
     if (df->line > 0) {
         snprintf(where, sizeof(where), " (%s:%d)", base_of(definer->file),
                  df->line);
     }
+    if (n_owners > 1) {
+        snprintf(more, sizeof(more), " (and the __init__ of %zu more "
+                 "class%s below %s that read it)", n_owners - 1,
+                 n_owners > 2 ? "es" : "", definer->qualname);
+    }
+    bool add = !on->has_init;
     return sp_class_add_issue(
         c, "class-default-moved", false,
         "class attribute %s.%s%s is an instance attribute too: %s.  The "
         "plan makes it a slot, takes it out of the body of %s, and %s "
-        "%s.__init__%s set self.%s to that value first, unless it is set "
+        "%s.__init__%s%s set self.%s to that value first, unless it is set "
         "already.  %s.%s then names the slot, not the value, and an "
-        "instance made without running %s.__init__ lacks it",
+        "instance made without running __init__ lacks it",
         definer->qualname, df->name, where, why, definer->qualname,
-        add ? "gives" : "has", owner->qualname,
-        add ? " (calling super().__init__(*args, **kwargs)), which must"
-            : "",
-        df->name, definer->qualname, df->name, owner->qualname);
+        add ? "gives" : "has", on->qualname,
+        add ? " (calling super().__init__(*args, **kwargs))" : "", more,
+        df->name, definer->qualname, df->name);
 }
 
 /* The class attributes of the MRO that are hazards for class i (their
  * name is an attribute instances carry: census, own code, or stored by
  * some code -- add_hazards put those in the attrs): each definer's
- * step takes it out of its body; the first __init__ to run for the
- * instances sets the first definer's value (stepidx: the step of each
- * MRO position, -1 for a class that is not a step). */
+ * step takes it out of its body, and the __init__s of the classes that
+ * read its value set it (set_in_inits).  stepidx: the step of each MRO
+ * position, -1 for a class that is not a step. */
 static bool
 plan_defaults(struct sp_class *c, const struct sp_plan_in *in, size_t i,
               const struct decl *d, const int *stepidx)
 {
     const struct sp_pnode *self = &in->nodes[in->class_node[i]];
-    struct sp_strmap done;
     bool ok = true;
-    sp_strmap_init(&done);
     for (size_t m = 0; m < self->nmro && ok; m++) {
-        const struct sp_pnode *node = &in->nodes[self->mro[m]];
+        int k = self->mro[m];
+        const struct sp_pnode *node = &in->nodes[k];
         for (size_t j = 0; j < node->ndefaults && ok; j++) {
             const struct sp_pdefault *df = &node->defaults[j];
             int64_t at;
-            if (!sp_strmap_get(&d->map, TAG_ATTR(i), df->name, &at)) {
-                continue;
+            if (!sp_strmap_get(&d->map, TAG_ATTR(i), df->name, &at)
+                || !node->editable) {
+                continue;   /* not the user's: blocked as such already */
             }
             if (stepidx[m] < 0) {
                 ok = sp_class_add_issue(
@@ -422,15 +519,17 @@ plan_defaults(struct sp_class *c, const struct sp_plan_in *in, size_t i,
                 continue;
             }
             struct sp_plan_step *st = &c->plan[stepidx[m]];
-            ok = add_moved(&st->moved, &st->nmoved, df->name, df->line, NULL);
-            if (ok && !sp_strmap_get(&done, 0, df->name, NULL)) {
-                ok = sp_strmap_put(&done, 0, df->name, 0) >= 0
-                     && set_in_init(c, in, self, m, df, &c->attrs[at],
-                                    stepidx);
+            int owner;
+            size_t n_owners;
+            ok = add_moved(&st->moved, &st->nmoved, df->name, df->line, NULL)
+                 && set_in_inits(c, in, d, k, df, in->class_node[i], &owner,
+                                 &n_owners);
+            if (ok && owner >= 0) {
+                ok = moved_issue(c, in, k, df, &c->attrs[at], owner,
+                                 n_owners);
             }
         }
     }
-    sp_strmap_free(&done);
     return ok;
 }
 
@@ -725,6 +824,72 @@ code_issues(struct sp_class *c, const struct sp_plan_in *in, size_t i,
     return ok;
 }
 
+/* Does node k have live instances of its own (a class of the report)?
+ * Then its names were planned with the others. */
+static bool
+is_instance_class(const struct sp_plan_in *in, const struct decl *d, int k)
+{
+    for (size_t b = 0; b < d->nbelow[k]; b++) {
+        if (in->class_node[d->below[k][b]] == k) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Is name n declared by a class of node k's layout chain? */
+static bool
+chain_declares(const struct sp_plan_in *in, const struct decl *d, int k,
+               const char *n)
+{
+    for (int p = k; p >= 0; p = in->nodes[p].layout_parent) {
+        if (names_has(&d->per_node[p], n)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Each class the plan gives __slots__ can have instances of its own,
+ * and its code -- and its bases' -- runs on them: every name that code
+ * assigns as self.X needs a slot on its own layout chain.  A base off
+ * the instance class's layout chain (a mixin: empty slots only) whose
+ * own __init__ sets attributes breaks its own instances. */
+static bool
+own_needs(struct sp_class *c, const struct sp_plan_in *in, size_t i,
+          const struct decl *d, const int *stepidx)
+{
+    const struct sp_pnode *self = &in->nodes[in->class_node[i]];
+    for (size_t m = 1; m < self->nmro; m++) {
+        int k = self->mro[m];
+        const struct sp_pnode *kn = &in->nodes[k];
+        if (stepidx[m] < 0 || c->plan[stepidx[m]].form == SP_FORM_INIT_ONLY
+            || !kn->editable || d->nbelow[k] == 0 || kn->called.file == NULL
+            || is_instance_class(in, d, k)) {
+            continue;   /* an abstract base, as far as the code shows */
+        }
+        for (size_t q = 0; q < kn->nmro; q++) {
+            const struct sp_pnode *qn = &in->nodes[kn->mro[q]];
+            for (size_t j = 0; j < qn->nself_stores; j++) {
+                const char *n = qn->self_stores[j];
+                if (chain_declares(in, d, k, n)) {
+                    continue;
+                }
+                return sp_class_add_issue(
+                    c, "own-instances", true,
+                    "the plan gives %s.%s __slots__ too, but the code of %s "
+                    "assigns self.%s and no class of %s's own layout chain "
+                    "declares it: an instance of %s itself (%s:%d calls "
+                    "%s) would raise AttributeError", kn->module,
+                    kn->qualname, qn->qualname, n, kn->qualname,
+                    kn->qualname, base_of(kn->called.file), kn->called.line,
+                    kn->qualname);
+            }
+        }
+    }
+    return true;
+}
+
 /* Build class i's steps, suggested slots and issues from the decisions. */
 static bool
 plan_class(struct sp_report *r, const struct sp_plan_in *in, size_t i,
@@ -746,15 +911,18 @@ plan_class(struct sp_report *r, const struct sp_plan_in *in, size_t i,
     int *stepidx = sp_calloc(self->nmro ? self->nmro : 1, sizeof(int));
     bool stepped = stepidx != NULL
                    && plan_steps(r, in, i, d, &all, out, stepidx)
-                   && plan_defaults(c, in, i, d, stepidx);
+                   && plan_defaults(c, in, i, d, stepidx)
+                   && own_needs(c, in, i, d, stepidx);
     sp_free(stepidx);
     if (!stepped || !shadowed(c, in, i, d, &all)
         || !code_issues(c, in, i, names_has(&all, WEAKREF_NAME))) {
         goto fail;
     }
 
-    /* Names on a var-sized builtin base cannot be slots. */
+    /* Names on a var-sized builtin base cannot be slots (3.15: but on
+     * tuple they can). */
     if (in->base_varsize[i] && c->nattrs > 0
+        && !(in->base_names_ok != NULL && in->base_names_ok[i])
         && !sp_class_add_issue(
             c, "varsize-base", true,
             "nonempty __slots__ not supported for subtype of '%s' (CPython "
@@ -795,6 +963,165 @@ plan_class(struct sp_report *r, const struct sp_plan_in *in, size_t i,
         goto fail;
     }
 
+    ok = true;
+fail:
+    names_free(&all);
+    return ok;
+}
+
+/* The class whose slots make a class's layout, along its layout chain
+ * (typeobject.c, solid_base): the first class of the chain that adds
+ * slots (adds[]), else -2 for a builtin base with a layout of its own,
+ * -1 for object. */
+static int
+solid(const struct sp_plan_in *in, int k, const bool *adds)
+{
+    int last = k;
+    for (int p = k; p >= 0; p = in->nodes[p].layout_parent) {
+        if (adds[p]) {
+            return p;
+        }
+        last = p;
+    }
+    return in->nodes[last].builtin_layout ? -2 : -1;
+}
+
+static bool
+on_layout_chain(const struct sp_plan_in *in, int k, int of)
+{
+    for (int p = of; p >= 0; p = in->nodes[p].layout_parent) {
+        if (p == k) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Can bases whose solid bases are x and y be combined?  object with
+ * anything; a class with one of its own chain; a builtin with a class
+ * whose chain ends in a builtin (the same one, as far as we can tell). */
+static bool
+compatible(const struct sp_plan_in *in, int x, int y)
+{
+    if (x == -1 || y == -1 || x == y) {
+        return true;
+    }
+    if (x == -2 || y == -2) {
+        int u = x == -2 ? y : x;
+        int last = u;
+        for (int p = u; p >= 0; p = in->nodes[p].layout_parent) {
+            last = p;
+        }
+        return in->nodes[last].builtin_layout;
+    }
+    return on_layout_chain(in, x, y) || on_layout_chain(in, y, x);
+}
+
+/* Does node k's class statement fail with slots in the classes adds[]
+ * says?  Then *a, *b: the two solid bases that clash. */
+static bool
+statement_fails(const struct sp_plan_in *in, int k, const bool *adds, int *a,
+                int *b)
+{
+    const struct sp_pnode *node = &in->nodes[k];
+    int first = -1;
+    for (size_t i = 0; i <= node->nbases; i++) {
+        int s;
+        if (i < node->nbases) {
+            s = solid(in, node->bases[i], adds);
+        }
+        else if (node->builtin_direct) {
+            s = -2;     /* a builtin base with a layout, listed directly */
+        }
+        else {
+            break;
+        }
+        if (!compatible(in, first, s)) {
+            *a = first;
+            *b = s;
+            return true;
+        }
+        if (first == -1 || (s >= 0 && (first == -2
+                                       || on_layout_chain(in, first, s)))) {
+            first = s;
+        }
+    }
+    return false;
+}
+
+/* A plan edits a base class for one class, and every other class that
+ * inherits from it changes too: one whose bases then both have slots
+ * -- with instances or not, with a plan or not -- fails at its class
+ * statement ("multiple bases have instance lay-out conflict").  Each
+ * plan that gives slots to one of the two clashing bases is blocked,
+ * naming that class. */
+static bool
+descendant_conflicts(struct sp_report *r, const struct sp_plan_in *in,
+                     const struct decl *d)
+{
+    size_t nn = in->nnodes ? in->nnodes : 1;
+    bool *before = sp_calloc(nn, sizeof(bool));
+    bool *after = sp_calloc(nn, sizeof(bool));
+    bool *blamed = sp_calloc(nn, sizeof(bool));
+    int *culprit = sp_calloc(nn, sizeof(int));
+    bool ok = before != NULL && after != NULL && blamed != NULL
+              && culprit != NULL;
+    for (size_t k = 0; k < in->nnodes && ok; k++) {
+        const struct names *l = &d->per_node[k];
+        before[k] = in->nodes[k].existing_slots > 0;
+        after[k] = before[k];
+        for (size_t j = 0; j < l->n; j++) {
+            after[k] |= strcmp(l->v[j], WEAKREF_NAME) != 0;
+        }
+    }
+    for (size_t k = 0; k < in->nnodes && ok; k++) {
+        int x, y;
+        if (in->nodes[k].nbases + in->nodes[k].builtin_direct < 2
+            || statement_fails(in, (int)k, before,
+                                                       &x, &y)
+            || !statement_fails(in, (int)k, after, &x, &y)) {
+            continue;
+        }
+        int clash[2] = {x, y};
+        for (size_t j = 0; j < 2; j++) {
+            if (clash[j] >= 0 && !before[clash[j]]) {
+                blamed[clash[j]] = true;
+                culprit[clash[j]] = (int)k;
+            }
+        }
+    }
+    for (size_t i = 0; i < r->nclasses && ok; i++) {
+        struct sp_class *c = &r->classes[i];
+        const struct sp_pnode *self = &in->nodes[in->class_node[i]];
+        for (size_t m = 0; m < self->nmro && ok; m++) {
+            int k = self->mro[m];
+            if (!blamed[k] || in->nodes[k].has_slots
+                || culprit[k] == in->class_node[i]) {
+                continue;   /* its own statement: plan_steps said so */
+            }
+            const struct sp_pnode *b = &in->nodes[k];
+            const struct sp_pnode *v = &in->nodes[culprit[k]];
+            ok = sp_class_add_issue(
+                c, "layout-conflict", true,
+                "the plan gives %s.%s non-empty slots, and %s.%s inherits "
+                "from it and from another class that has (or gets) slots "
+                "of its own: its class statement would fail with "
+                "'multiple bases have instance lay-out conflict' (TypeError)",
+                b->module, b->qualname, v->module, v->qualname);
+        }
+    }
+    sp_free(before);
+    sp_free(after);
+    sp_free(blamed);
+    sp_free(culprit);
+    return ok;
+}
+
+/* The verdict from the issues: blocked by any blocker, review by any
+ * warning, else safe. */
+static void
+set_verdict(struct sp_class *c)
+{
     c->verdict = SP_VERDICT_SAFE;
     for (size_t k = 0; k < c->nissues; k++) {
         enum sp_verdict v =
@@ -803,10 +1130,6 @@ plan_class(struct sp_report *r, const struct sp_plan_in *in, size_t i,
             c->verdict = v;
         }
     }
-    ok = true;
-fail:
-    names_free(&all);
-    return ok;
 }
 
 /* Class indices ordered by instances, most first, ties by index: a
@@ -844,6 +1167,38 @@ by_instances(const struct sp_report *r)
     }
     sp_free(t);
     return a;
+}
+
+/* Per node, every node with it in its MRO: the classes a change to it
+ * changes, with instances or not. */
+static bool
+desc_init(struct decl *d, const struct sp_plan_in *in)
+{
+    size_t nn = in->nnodes ? in->nnodes : 1;
+    d->desc = sp_calloc(nn, sizeof(int *));
+    d->ndesc = sp_calloc(nn, sizeof(size_t));
+    if (d->desc == NULL || d->ndesc == NULL) {
+        return false;
+    }
+    for (size_t j = 0; j < in->nnodes; j++) {
+        for (size_t m = 0; m < in->nodes[j].nmro; m++) {
+            d->ndesc[in->nodes[j].mro[m]]++;
+        }
+    }
+    for (size_t k = 0; k < in->nnodes; k++) {
+        d->desc[k] = sp_calloc(d->ndesc[k] ? d->ndesc[k] : 1, sizeof(int));
+        if (d->desc[k] == NULL) {
+            return false;
+        }
+        d->ndesc[k] = 0;
+    }
+    for (size_t j = 0; j < in->nnodes; j++) {
+        for (size_t m = 0; m < in->nodes[j].nmro; m++) {
+            int k = in->nodes[j].mro[m];
+            d->desc[k][d->ndesc[k]++] = (int)j;
+        }
+    }
+    return true;
 }
 
 /* The sets plan decisions look names up in, and, per node, the classes
@@ -912,12 +1267,17 @@ decl_init(struct decl *d, const struct sp_report *r,
             d->below[k][d->nbelow[k]++] = i;
         }
     }
-    return true;
+    return desc_init(d, in);
 }
 
 static void
 decl_free(struct decl *d, size_t nnodes)
 {
+    for (size_t k = 0; k < nnodes && d->desc != NULL; k++) {
+        sp_free(d->desc[k]);
+    }
+    sp_free(d->desc);
+    sp_free(d->ndesc);
     for (size_t k = 0; k < nnodes; k++) {
         if (d->per_node != NULL) {
             names_free(&d->per_node[k]);
@@ -1007,6 +1367,12 @@ sp_plan_build(struct sp_report *r, const struct sp_plan_in *in,
         if (!plan_class(r, in, i, &d, &out[i])) {
             goto done;
         }
+    }
+    if (!descendant_conflicts(r, in, &d)) {
+        goto done;
+    }
+    for (size_t i = 0; i < r->nclasses; i++) {
+        set_verdict(&r->classes[i]);
     }
     ok = true;
 done:

@@ -219,11 +219,22 @@ struct sp_pyver {
      * whether ours still is. */
     bool (*tracer_install)(sp_alloc_event_fn fn, bool *foreign);
     bool (*tracer_installed)(void);
+
+    /* May a class over the var-sized builtin base (tuple, int, bytes)
+     * declare named __slots__?  NULL: never (3.8-3.14); 3.15: tuple. */
+    bool (*varsize_names_ok)(PyTypeObject *base);
 };
 
 
 
 extern const struct sp_pyver sp_pyver;
+
+/* Instances of a var-sized class with one item count. */
+#define SP_VAR_LENS 8
+struct sp_var_len {
+    uint64_t nitems;
+    uint64_t count;
+};
 
 /* census.c's per-class aggregate, handed to classinfo.c.  Borrowed
  * pointers: valid only while the GIL is held and nothing has run. */
@@ -241,6 +252,12 @@ struct sp_census_class {
     uint64_t weakrefs;
     uint64_t non_str_keys;
     uint64_t max_nitems;    /* var-sized bases: largest Py_SIZE seen */
+    struct sp_var_len var_lens[SP_VAR_LENS];
+                            /* var-sized over a base that accepts named
+                               slots (varsize_names_ok): instances per
+                               item count, the first SP_VAR_LENS counts */
+    uint64_t var_other;     /* ... instances of other counts */
+    uint64_t var_other_items;   /* ... and their items */
     uint64_t var_slotted[2];/* var-sized: sum of slotted costs without /
                                with __weakref__, nslots = 0 */
     struct sp_census_name *names;
@@ -262,6 +279,11 @@ struct sp_census_class {
 struct sp_report *sp_classinfo_report(struct sp_census_class *classes,
                                       size_t n, const struct sp_config *cfg,
                                       struct sp_history *hist, double at);
+/* Plan a report again with the names hist has now (censuses after it
+ * saw more), as at its census: plans, verdicts, slotted bytes, order.
+ * GIL held.  False on allocation failure (the report may have lost
+ * its plans: do not write it). */
+bool sp_classinfo_replan(struct sp_report *r, struct sp_history *hist);
 
 /* bootstrap.c: absolute path of the script run as __main__, or "". */
 extern char sp_main_file[SP_PATH_MAX];
@@ -276,6 +298,12 @@ struct sp_report *sp_census_run(const struct sp_config *cfg,
                                 double at, double deadline, bool *aborted);
 /* CLOCK_MONOTONIC in seconds. */
 double sp_monotonic(void);
+/* The slotted cost of k's instances over the var-sized base with nslots
+ * named slots (varsize_names_ok), from their item counts: exact for the
+ * first SP_VAR_LENS distinct counts, the mean count for the rest. */
+uint64_t sp_census_var_slotted(const struct sp_census_class *k,
+                               PyTypeObject *base, uint64_t nslots,
+                               bool add_weakref);
 
 /* allocs.c -- allocation counts and sites (docs/allocations.md).  All
  * with the GIL held. */

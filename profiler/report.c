@@ -75,6 +75,37 @@ sp_class_free(struct sp_class *c)
     memset(c, 0, sizeof(*c));
 }
 
+void
+sp_class_unplan(struct sp_class *c)
+{
+    free_names(c->suggested_slots, c->nsuggested);
+    c->suggested_slots = NULL;
+    c->nsuggested = 0;
+    if (c->plan != NULL) {
+        for (size_t i = 0; i < c->nplan; i++) {
+            sp_free(c->plan[i].module);
+            sp_free(c->plan[i].qualname);
+            free_names(c->plan[i].names, c->plan[i].nnames);
+            sp_moved_free(c->plan[i].moved, c->plan[i].nmoved);
+            sp_moved_free(c->plan[i].inits, c->plan[i].ninits);
+        }
+        sp_free(c->plan);
+    }
+    c->plan = NULL;
+    c->nplan = 0;
+    for (size_t i = c->nissues_census; i < c->nissues; i++) {
+        sp_free(c->issues[i].code);
+        sp_free(c->issues[i].detail);
+    }
+    if (c->nissues > c->nissues_census) {
+        c->nissues = c->nissues_census;
+    }
+    c->verdict = SP_VERDICT_SAFE;
+    c->recommended = false;
+    c->bytes_slotted = c->bytes_now;
+    c->savings_bytes = 0;
+}
+
 /* Frees the classes and r itself, which must come from sp_malloc or
  * sp_calloc (census.c allocates reports that way; bootstrap.c keeps the
  * best one and drops the others). */
@@ -91,6 +122,9 @@ sp_report_free(struct sp_report *r)
         sp_free(r->classes);
     }
     sp_allocs_free(&r->allocs);
+    if (r->plan_ctx != NULL && r->plan_ctx_free != NULL) {
+        r->plan_ctx_free(r->plan_ctx);
+    }
     if (r->slotted != NULL) {
         for (size_t i = 0; i < r->nslotted; i++) {
             sp_free(r->slotted[i].module);

@@ -157,6 +157,8 @@ form_name(enum sp_form f)
         return "dataclass";
     case SP_FORM_EMPTY_SLOTS:
         return "empty_slots";
+    case SP_FORM_INIT_ONLY:
+        return "init_only";
     }
     (void)SP_NEVER(true);
     return "slots";
@@ -298,6 +300,8 @@ put_class(struct sp_buf *b, const struct sp_class *c, int depth)
         put_moved(b, s->inits, s->ninits);
         sp_buf_puts(b, ", \"add_init\": ");
         put_bool(b, s->add_init);
+        sp_buf_puts(b, ", \"init_args\": ");
+        put_bool(b, s->init_args);
         sp_buf_puts(b, "}");
     }
     array_close(b, c->nplan, depth + 1);

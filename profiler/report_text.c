@@ -382,6 +382,9 @@ put_form(struct sp_buf *b, const struct sp_plan_step *s)
     case SP_FORM_EMPTY_SLOTS:
         sp_buf_puts(b, "__slots__ = ()");
         return;
+    case SP_FORM_INIT_ONLY:
+        sp_buf_puts(b, "# no __slots__: its __init__ only, as below");
+        return;
     case SP_FORM_SLOTS:
         break;
     default:
@@ -431,9 +434,10 @@ put_moved(struct sp_buf *b, const struct sp_plan_step *st, size_t indent)
             sp_buf_put_clean(b, st->inits[m].from_qualname);
             sp_buf_puts(b, "'s value");
         }
-        sp_buf_puts(b, st->add_init ? ", then calls super().__init__(*args, "
-                                      "**kwargs)\n"
-                                    : "\n");
+        sp_buf_puts(b, !st->add_init ? "\n"
+                       : st->init_args ? ", then calls super().__init__("
+                                         "*args, **kwargs)\n"
+                                       : ", then calls super().__init__()\n");
     }
 }
 

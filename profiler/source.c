@@ -1003,6 +1003,16 @@ uses(struct indexer *ix, const struct tok *t, size_t n)
         if (in_list(x, weak_names)) {
             add_rec(ix, 0, K_USE, "weakref", x->line);
         }
+        /* A call of NAME or of anything.NAME: a class made an instance
+         * of, maybe (not a def's or class statement's own name). */
+        if (i + 1 < n && op_is(&t[i + 1], "(") && !is_keyword(x)
+            && !(i > 0 && (name_is(&t[i - 1], "def")
+                           || name_is(&t[i - 1], "class")))) {
+            char key[300];
+            snprintf(key, sizeof(key), "call:%.*s", (int)x->len, x->p);
+            add_rec(ix, 0, K_USE, intern(ix->src, key, strlen(key)),
+                    x->line);
+        }
         if (!dotted && in_list(x, pickle_mods) && i + 3 < n
             && op_is(&t[i + 1], ".") && t[i + 2].kind == T_NAME) {
             const struct tok *f = &t[i + 2];

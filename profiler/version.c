@@ -10,7 +10,7 @@
  */
 #include "internal.h"
 
-#include <stdio.h>              /* snprintf */
+#include <stdio.h>              /* snprintf, sscanf */
 #include <string.h>             /* strlen, strncmp, strstr, strcspn */
 
 bool
@@ -28,11 +28,18 @@ sp_version_check(const char *built, const char *running, char *err,
                  running);
         return false;
     }
-    /* 3.13t: "3.13.0 experimental free-threading build (main, ...)". */
+    /* 3.13t: "3.13.0 experimental free-threading build (main, ...)";
+     * 3.14t, 3.15t: "3.14.10 free-threading build (main, ...)".  Named
+     * as its users know it: python3.14t. */
     if (strstr(running, "free-threading") != NULL) {
+        int major = 0, minor = 0;
+        if (sscanf(built, "%d.%d", &major, &minor) != 2) {
+            major = minor = 0;
+        }
         snprintf(err, errlen,
-                 "free-threaded CPython builds are not supported (their "
-                 "object layout differs); running unprofiled");
+                 "this is the free-threaded build of CPython %s "
+                 "(python%d.%dt), whose object layout slotprof does not "
+                 "support; running unprofiled", built, major, minor);
         return false;
     }
     return true;

@@ -11,13 +11,15 @@
 # libFuzzer and sanitizer runtimes, valgrind, the benchmark workloads; Go's
 # pprof, headless Chromium with Selenium, man-db and perl (the vendored
 # flamegraph.pl), which check the command's pprof, HTML, man page and
-# folded outputs with the real readers.  make check-apps copies
-# pyflakes, docutils (with roman) and PyYAML out of their packages.
+# folded outputs with the real readers; patchelf, for the CPython 3.14 and
+# 3.15 builds from Debian unstable (tests/get-python.sh).  make check-apps
+# copies pyflakes, docutils (with roman) and PyYAML out of their packages.
 PKGS="gcc make binutils pkg-config check libjemalloc-dev libunwind-dev python3-dev
   protobuf-c-compiler libprotobuf-c-dev zlib1g-dev xxd
   libpython3.11-testsuite clang libclang-rt-14-dev valgrind
   python3-pyflakes python3-docutils python3-roman python3-yaml
-  golang-go chromium chromium-driver python3-selenium man-db perl"
+  golang-go chromium chromium-driver python3-selenium man-db perl
+  patchelf"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \

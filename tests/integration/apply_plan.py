@@ -45,6 +45,7 @@ A plan step is applied when the class it names (`__module__` and
 
     "slots"        __slots__ = tuple(names) in the class namespace
     "empty_slots"  __slots__ = ()
+    "init_only"    no __slots__: only init_defaults (below) are applied
     "dataclass"    the class's own @dataclass(...) decorator is called with
                    slots=True, and weakref_slot=True when "__weakref__"
                    is in names (CPython 3.11+): the equivalent of editing
@@ -120,7 +121,7 @@ ENV_STDERR = "SLOTPROF_TEST_APPLY_STDERR"
 HERE = os.path.dirname(os.path.abspath(__file__))
 SITE_DIR = os.path.join(HERE, "apply_site")
 
-FORMS = ("slots", "empty_slots", "dataclass")
+FORMS = ("slots", "empty_slots", "dataclass", "init_only")
 
 
 # ------------------------------------------------------------ selection
@@ -197,11 +198,14 @@ def normalize_step(s):
                       "line": m.get("line")})
     return {"module": module, "qualname": qualname, "form": form,
             "names": list(names), "moved_defaults": moved,
-            "init_defaults": inits, "add_init": bool(s.get("add_init"))}
+            "init_defaults": inits, "add_init": bool(s.get("add_init")),
+            "init_args": bool(s.get("init_args", True))}
 
 
 def merge_steps(steps):
-    """Steps by class, in first-seen order; (merged, conflicts)."""
+    """Steps by class, in first-seen order; (merged, conflicts).  A class
+    one plan only gives an __init__ ("init_only") and another edits
+    fully takes the full edit; the __init__ settings of all add up."""
     merged = {}
     conflicts = []
     for s in steps:
@@ -210,17 +214,23 @@ def merge_steps(steps):
         have = merged.get(key)
         if have is None:
             merged[key] = s
-        elif (have["form"], have["names"], have["moved_defaults"]) != \
+            continue
+        if have["form"] == "init_only" and s["form"] != "init_only":
+            s, have = have, dict(s)
+            merged[key] = have
+        if s["form"] != "init_only" and \
+                (have["form"], have["names"], have["moved_defaults"]) != \
                 (s["form"], s["names"], s["moved_defaults"]):
             conflicts.append({"class": class_key(*key), "applied": have,
                               "other": s})
-        else:
-            # The same edit from two classes' plans: their __init__
-            # settings add up (each instance class names what it needs).
-            for m in s["init_defaults"]:
-                if m not in have["init_defaults"]:
-                    have["init_defaults"].append(m)
-            have["add_init"] = have["add_init"] or s["add_init"]
+            continue
+        # The same edit from two classes' plans: their __init__
+        # settings add up (each instance class names what it needs).
+        for m in s["init_defaults"]:
+            if m not in have["init_defaults"]:
+                have["init_defaults"].append(m)
+        have["add_init"] = have["add_init"] or s["add_init"]
+        have["init_args"] = have["init_args"] or s["init_args"]
     return list(merged.values()), conflicts
 
 
@@ -444,12 +454,20 @@ def _build_class(func, name, *bases, **kwds):
 def _edit_namespace(st, key, step, ns, holder):
     """Make the step's edits to a class namespace; True if applied."""
     form = step["form"]
+    if form == "init_only":
+        # No __slots__: only its __init__ sets the moved defaults.
+        _pop_defaults(st, key, step, ns)
+        if step["init_defaults"]:
+            _wrap_init(ns, step["init_defaults"], holder, step["qualname"],
+                   step["init_args"])
+        return True
     if form in ("slots", "empty_slots") and "__slots__" in ns:
         st.error(key, "the class declares __slots__ already")
         return False
     _pop_defaults(st, key, step, ns)
     if step["init_defaults"]:
-        _wrap_init(ns, step["init_defaults"], holder, step["qualname"])
+        _wrap_init(ns, step["init_defaults"], holder, step["qualname"],
+                   step["init_args"])
     if form == "slots":
         ns["__slots__"] = tuple(step["names"])
     elif form == "empty_slots":
@@ -504,7 +522,7 @@ def _set_defaults(self, inits):
             d[n] = v
 
 
-def _wrap_init(ns, defaults, holder, qualname):
+def _wrap_init(ns, defaults, holder, qualname, init_args=True):
     orig = ns.get("__init__", None) if hasattr(ns, "get") else None
     if orig is not None:
         def __init__(self, *args, **kwargs):
@@ -519,7 +537,10 @@ def _wrap_init(ns, defaults, holder, qualname):
     else:
         def __init__(self, *args, **kwargs):
             _set_defaults(self, defaults)
-            super(holder[0], self).__init__(*args, **kwargs)
+            if init_args:
+                super(holder[0], self).__init__(*args, **kwargs)
+            else:
+                super(holder[0], self).__init__()
         __init__.__qualname__ = qualname + ".__init__"
         __init__.__module__ = ns.get("__module__") \
             if hasattr(ns, "get") else None

@@ -15,7 +15,7 @@ For each interpreter the library path comes from
                the library, in fresh processes, once with the dict-carrying
                classes and once with their slotted twins, measuring the
                resident-set growth per instance.  The profiler's
-               savings_bytes / instances must be within max(5 %, 8 B) of
+               savings_bytes / instances must be within max(3 %, 4 B) of
                measured(dict) - measured(slots).  The table also goes to
                build/accuracy.txt.
   host/*       the library must not change what a program does: stdout,
@@ -58,8 +58,8 @@ TIMEOUT = 120           # seconds, every child process
 N = 200000              # instances per shape (RSS: page size negligible)
 N40 = 100000            # the 40-attribute shape
 N_BLOCKERS = 300        # the blocker/review shapes: no RSS measurement
-TOL_FRACTION = 0.05
-TOL_BYTES = 8.0
+TOL_FRACTION = 0.03
+TOL_BYTES = 4.0
 
 
 # ---------------------------------------------------------------- helpers
@@ -380,6 +380,7 @@ def own_plan(name, slots, form="slots"):
 def expectations(shape, v):
     """{shape: (n, [Expect], [accuracy class qualnames])} for version v."""
     new_dicts = v >= (3, 11)        # dicts materialize only on demand
+    tuple_slots = v >= (3, 15)      # tuple subclasses take named slots
     dc_form = "dataclass" if v >= (3, 10) else "slots"
     abc = list("abcdefghijkl")
     f40 = ["f%02d" % k for k in range(40)]
@@ -395,7 +396,10 @@ def expectations(shape, v):
         "attrs12": (N, [Expect("Twelve", N, abc,
                                plan=own_plan("Twelve", abc),
                                recommended=True)], ["Twelve"]),
-        "attrs40": (N40, [Expect("Forty", N40, f40,
+        # setattr() with computed names: other names may come on
+        # other inputs (dynamic-attributes).
+        "attrs40": (N40, [Expect("Forty", N40, f40, verdict="review",
+                                 warnings=["dynamic-attributes"],
                                  plan=own_plan("Forty", f40),
                                  recommended=True)], ["Forty"]),
         "dataclass_plain": (N, [Expect(
@@ -423,7 +427,8 @@ def expectations(shape, v):
             plan=own_plan("Listener", ["a", "b", "__weakref__"]),
             recommended=True)], ["Listener"]),
         "sparse": (N, [Expect("Options", N, opts, verdict="review",
-                              warnings=["variable-attributes"],
+                              warnings=["variable-attributes",
+                                        "dynamic-attributes"],
                               plan=own_plan("Options", opts),
                               recommended=True)], ["Options"]),
         "tuple_sub": (N, [Expect("Pair", N, [],
@@ -433,6 +438,37 @@ def expectations(shape, v):
                                       plan=own_plan("Point", [],
                                                     "empty_slots"),
                                       recommended=True)], ["Point"]),
+        "over_slotted": (N, [Expect("Rec", N, ["a", "b", "c"],
+                                    plan=own_plan("Rec", ["a", "b", "c"]),
+                                    recommended=True)], ["Rec"]),
+        "list_sub": (N, [Expect("Bag", N, ["a", "b"],
+                                plan=own_plan("Bag", ["a", "b"]),
+                                recommended=True)], ["Bag"]),
+        "dict_sub": (N, [Expect("Table", N, ["a", "b"],
+                                plan=own_plan("Table", ["a", "b"]),
+                                recommended=True)], ["Table"]),
+        "str_sub": (N, [Expect("Label", N, ["a", "b"],
+                               plan=own_plan("Label", ["a", "b"]),
+                               recommended=True)], ["Label"]),
+        "attrs28": (N40, [Expect("A28", N40, f40[:28],
+                                 plan=own_plan("A28", f40[:28]),
+                                 recommended=True)], ["A28"]),
+        "attrs31": (N40, [Expect("A31", N40, f40[:31],
+                                 plan=own_plan("A31", f40[:31]),
+                                 recommended=True)], ["A31"]),
+        "setattr_names": (N, [Expect("Opts", N, ["x", "y", "z"],
+                                     verdict="review",
+                                     warnings=["dynamic-attributes"],
+                                     plan=own_plan("Opts", ["x", "y", "z"]),
+                                     recommended=True)], ["Opts"]),
+        # Only 3.15 has the slotted twin to measure.
+        "tuple_attr": (N, [Expect("Tagged", N, ["tag"],
+                                  plan=own_plan("Tagged", ["tag"]),
+                                  recommended=True)], ["Tagged"])
+        if tuple_slots else
+        (N_BLOCKERS, [Expect("Tagged", N_BLOCKERS, ["tag"],
+                             verdict="blocked", blockers=["varsize-base"])],
+         []),
         # A class attribute instances set too: a slot, the attribute
         # moved into __init__ (verdicts.py applies such plans).
         "class_defaults": (N_BLOCKERS, [Expect(
@@ -447,15 +483,20 @@ def expectations(shape, v):
         "layout": (N_BLOCKERS, [
             Expect("C", N_BLOCKERS, ["a", "b"], verdict="blocked",
                    blockers=["layout-conflict"]),
-            Expect("A", 200, ["a"], plan=own_plan("A", ["a"])),
-            Expect("B", 200, ["b"], plan=own_plan("B", ["b"]))], []),
+            # Each plan alone is fine for its class; applied together
+            # they break C's class statement: both blocked, naming C.
+            Expect("A", 200, ["a"], plan=own_plan("A", ["a"]),
+                   verdict="blocked", blockers=["layout-conflict"]),
+            Expect("B", 200, ["b"], plan=own_plan("B", ["b"]),
+                   verdict="blocked", blockers=["layout-conflict"])], []),
         "blockers": (N_BLOCKERS, [
             Expect("Counter", N_BLOCKERS, ["count", "a"], verdict="review",
                    warnings=["class-default-moved"],
                    plan=own_plan("Counter", ["count", "a"])),
             # cached_property writes through instance.__dict__, which
             # materializes the dict on 3.11+.
-            Expect("Document", N_BLOCKERS, ["text", "words"],
+            # 'words' is the cached_property's: no slot can take it.
+            Expect("Document", N_BLOCKERS, ["text"],
                    verdict="blocked", blockers=["cached-property"],
                    warnings=["materialized-dict"] if new_dicts else []),
             # Thread.__init__ puts every thread in threading._dangling, a
@@ -464,10 +505,13 @@ def expectations(shape, v):
             Expect("Worker", N_BLOCKERS,
                    lambda keys: [k for k in keys["Worker"] if k != "job"]
                    + ["job", "__weakref__"], verdict="blocked",
-                   blockers=["base-not-editable"],
-                   warnings=["class-default-moved"]),
+                   blockers=["base-not-editable"]),
             Expect("AppError", N_BLOCKERS, ["code"], verdict="blocked",
                    blockers=["base-has-dict"]),
+            # 3.15: a tuple subclass takes named slots.
+            Expect("Tagged", N_BLOCKERS, ["tag"],
+                   plan=own_plan("Tagged", ["tag"]))
+            if tuple_slots else
             Expect("Tagged", N_BLOCKERS, ["tag"], verdict="blocked",
                    blockers=["varsize-base"]),
             Expect("Level", N_BLOCKERS, ["label"], verdict="blocked",
@@ -487,7 +531,9 @@ def expectations(shape, v):
 
 SHAPE_NAMES = ["attrs1", "attrs5", "attrs12", "attrs40", "dataclass_plain",
                "chain", "dict_accessed", "order", "late", "weakref_shape",
-               "sparse", "tuple_sub", "namedtuple_sub", "class_defaults",
+               "sparse", "tuple_sub", "namedtuple_sub", "over_slotted",
+               "list_sub", "dict_sub", "str_sub", "attrs28", "attrs31",
+               "setattr_names", "tuple_attr", "class_defaults",
                "class_default_hidden", "layout", "blockers"]
 
 
@@ -602,7 +648,9 @@ def job_ranking(interp, keep):
                 continue
             m.eq(q + " instances", n, c.get("instances"))
             m.eq(q + " recommended", q != "Few", c.get("recommended"))
-            m.eq(q + " verdict", "safe", c.get("verdict"))
+            # Thirty sets its names with setattr() in a loop.
+            m.eq(q + " verdict", "review" if q == "Thirty" else "safe",
+                 c.get("verdict"))
         m.eq("min_instances", 100, report.get("min_instances"))
         order = [c.get("qualname") for c in report_classes(report)
                  if c.get("module") == "__main__"
@@ -898,7 +946,13 @@ def job_host_foreign(interp, what, keep):
         m = Mismatches()
         m.eq("exit status", want_rc, p.rc)
         m.eq("stdout", want_out, p.out)
-        m.eq("stderr", b"", p.err)
+        if what == "pyenv-shim" and not interp.path.startswith(root) \
+                and interp.version != system_python_version():
+            # pyenv has no such version (Debian unstable's 3.14, 3.15):
+            # the shim's system python refuses the library in one line.
+            one_slotprof_line(m, p.err, [interp.version])
+        else:
+            m.eq("stderr", b"", p.err)
         m.raise_if_any()
         return [(name, None, "")]
     except Failure as f:
@@ -1090,6 +1144,20 @@ def pyenv_root():
     return _pyenv_root
 
 
+_system_version = None
+
+
+def system_python_version():
+    """The version of pyenv's "system" python3 (/usr/bin/python3)."""
+    global _system_version
+    if _system_version is None:
+        p = run_child(["/usr/bin/python3", "-c",
+                       "import sys; print(sys.version.split()[0])"],
+                      base_env())
+        _system_version = p.out.decode().strip()
+    return _system_version
+
+
 def other_libs(interp, interps):
     """Libraries built for other CPythons to load into this one: one of
     the same minor version with another patch level if there is one (the
@@ -1124,7 +1192,7 @@ def write_accuracy(rows):
     text = ("# B per instance.  predicted = savings_bytes / instances from "
             "the report;\n# measured = RSS growth per instance, dict class "
             "minus slotted twin,\n# fresh processes without the library; "
-            "tol = max(5%, 8 B).\n") + text
+            "tol = max(3%, 4 B).\n") + text
     os.makedirs(os.path.dirname(ACCURACY_TXT), exist_ok=True)
     with open(ACCURACY_TXT, "w") as f:
         f.write(text)

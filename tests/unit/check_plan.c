@@ -20,7 +20,7 @@ struct fx {
     struct sp_report r;
     struct sp_class classes[MAXN];
     int class_node[MAXN];
-    bool has_dict[MAXN], varsize[MAXN], has_weak[MAXN];
+    bool has_dict[MAXN], varsize[MAXN], has_weak[MAXN], names_ok[MAXN];
     const char *base_name[MAXN];
     struct sp_plan_out out[MAXN];
     struct sp_plan_in in;
@@ -80,6 +80,7 @@ run(bool dataclass_ok)
     F.in.base_has_dict = F.has_dict;
     F.in.base_varsize = F.varsize;
     F.in.base_has_weakref = F.has_weak;
+    F.in.base_names_ok = F.names_ok;
     F.in.base_name = F.base_name;
     F.in.dataclass_slots_ok = dataclass_ok;
     ck_assert(sp_plan_build(&F.r, &F.in, F.out));
@@ -288,7 +289,7 @@ START_TEST(test_default_set_on_instances_moves)
                      "self.uses_locals to that value first, unless it is set "
                      "already.  Scope.uses_locals then names the slot, not "
                      "the value, and an instance made without running "
-                     "Scope.__init__ lacks it");
+                     "__init__ lacks it");
     ck_assert_uint_eq(c->plan[0].ninits, 1);
     ck_assert_str_eq(c->plan[0].inits[0].name, "uses_locals");
     ck_assert_str_eq(c->plan[0].inits[0].from_qualname, "Scope");
@@ -325,12 +326,15 @@ START_TEST(test_default_stored_by_code_moves)
                      "profiled, but main.py:9 assigns .uses_locals.  The plan "
                      "makes it a slot, takes it out of the body of Scope, "
                      "and gives Scope.__init__ (calling "
-                     "super().__init__(*args, **kwargs)), which must set "
+                     "super().__init__(*args, **kwargs)) set "
                      "self.uses_locals to that value first, unless it is set "
                      "already.  Scope.uses_locals then names the slot, not "
                      "the value, and an instance made without running "
-                     "Scope.__init__ lacks it");
+                     "__init__ lacks it");
     ck_assert(c->plan[0].add_init);
+    /* Nothing after Scope takes arguments: object.__init__ would
+     * refuse them once Scope has an __init__. */
+    ck_assert(!c->plan[0].init_args);
     ck_assert_int_eq(c->verdict, SP_VERDICT_REVIEW);
 }
 END_TEST
@@ -379,7 +383,10 @@ START_TEST(test_default_in_base_moves_in_base)
     assert_names(c->plan[0].names, c->plan[0].nnames, wb, 1);
     ck_assert_uint_eq(c->plan[0].nmoved, 1);
     ck_assert_str_eq(c->plan[0].moved[0].name, "_document");
-    ck_assert_uint_eq(c->plan[0].ninits, 0);
+    /* Node's own instances (none now, but a Node() is possible) read it
+     * too: Node gets an __init__ that sets it. */
+    ck_assert_uint_eq(c->plan[0].ninits, 1);
+    ck_assert(c->plan[0].add_init);
     assert_names(c->plan[1].names, c->plan[1].nnames, wl, 1);
     ck_assert_uint_eq(c->plan[1].nmoved, 0);
     /* Text.__init__ runs for Text instances (it need not call Node's):
@@ -515,6 +522,26 @@ START_TEST(test_tuple_subclass_with_attributes_blocks)
                      "nonempty __slots__ not supported for subtype of "
                      "'tuple' (CPython raises TypeError), and 1 attribute "
                      "names are set on instances");
+}
+END_TEST
+
+/* 3.15: tuple takes named slots (the backend says so: base_names_ok). */
+START_TEST(test_tuple_subclass_with_attributes_315)
+{
+    const char *n[] = {"label"};
+    int p = node("P", -1, true);
+    struct sp_class *c = cls(p, 100, n, NULL, 1);
+    F.varsize[0] = true;
+    F.names_ok[0] = true;
+    F.base_name[0] = "tuple";
+    run(true);
+    ck_assert_ptr_null(issue(c, "varsize-base"));
+    ck_assert_int_eq(c->verdict, SP_VERDICT_SAFE);
+    ck_assert_uint_eq(c->nplan, 1);
+    ck_assert_int_eq(c->plan[0].form, SP_FORM_SLOTS);
+    ck_assert_uint_eq(c->plan[0].nnames, 1);
+    ck_assert_str_eq(c->plan[0].names[0], "label");
+    ck_assert_uint_eq(F.out[0].nslots, 1);
 }
 END_TEST
 
@@ -692,6 +719,7 @@ plan_suite(void)
     tcase_add_test(tc, test_stdlib_base_blocks);
     tcase_add_test(tc, test_tuple_subclass);
     tcase_add_test(tc, test_tuple_subclass_with_attributes_blocks);
+    tcase_add_test(tc, test_tuple_subclass_with_attributes_315);
     tcase_add_test(tc, test_dataclass_form);
     tcase_add_test(tc, test_dataclass_weakref);
     tcase_add_test(tc, test_dataclass_before_310_conflicts_with_defaults);

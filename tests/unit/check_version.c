@@ -38,9 +38,15 @@ START_TEST(test_free_threaded)
     ck_assert(!sp_version_check("3.13.0", "3.13.0 experimental "
                                 "free-threading build (main, Oct  8 2024)",
                                 err, sizeof(err)));
-    ck_assert_str_eq(err, "free-threaded CPython builds are not supported "
-                          "(their object layout differs); running "
-                          "unprofiled");
+    ck_assert_str_eq(err, "this is the free-threaded build of CPython "
+                          "3.13.0 (python3.13t), whose object layout "
+                          "slotprof does not support; running unprofiled");
+    ck_assert(!sp_version_check("3.14.10", "3.14.10 free-threading build "
+                                "(main, Oct 26 2026, 15:12:11) [GCC 16.2.0]",
+                                err, sizeof(err)));
+    ck_assert_str_eq(err, "this is the free-threaded build of CPython "
+                          "3.14.10 (python3.14t), whose object layout "
+                          "slotprof does not support; running unprofiled");
 }
 END_TEST
 

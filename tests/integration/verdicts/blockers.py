@@ -72,6 +72,17 @@ class Button(Widget):
             self.color = "red"
 
 
+class Handler:
+    """class-variable: an instance attribute named like a method (not
+    plain data: no __init__ can take the method's place)."""
+
+    def __init__(self, cb):
+        self.on_event = cb
+
+    def on_event(self):
+        return "method"
+
+
 class Tagged(tuple):
     """varsize-base."""
 
@@ -154,8 +165,8 @@ def profile():
             vars(row)
         keep.extend([Counter(i), Kind(), SubKind(), e, Button(i),
                      Tagged((i,)), Doc(), A(), B(), C(), AppError(i),
-                     Worker(), Bag(i), row])
-        keep[-8].words
+                     Worker(), Bag(i), row, Handler(len)])
+        keep[-9].words
     return keep
 
 
@@ -181,6 +192,8 @@ def probe(case):
     elif case == "Button":
         outcome("read unset color", lambda: Button(1).color)
         outcome("set color", lambda: setattr(Button(1), "color", "x"))
+    elif case == "Handler":
+        outcome("create", lambda: Handler(len).on_event is len)
     elif case == "Tagged":
         outcome("create", lambda: Tagged((1,)).tag)
     elif case == "Doc":

@@ -16,7 +16,8 @@
  * The sizes written out here were also checked, outside this suite,
  * against the blocks the live interpreters really allocate (the size
  * class in each block's pymalloc pool header, glibc's chunk header above
- * 512 B) on 3.8.18, 3.9.18, 3.10.13, 3.11.2, 3.11.7, 3.12.1 and 3.13.0.
+ * 512 B) on 3.8.18, 3.9.18, 3.10.13, 3.11.2, 3.11.7, 3.12.1, 3.13.0,
+ * 3.14.10 and 3.15.2.
  *
  * The interpreter is initialized once, in main(); Check forks each test
  * from there, so every test starts from the same fresh interpreter and
@@ -44,8 +45,12 @@
 #elif PY_VERSION_HEX < 0x030D0000
 #define LAYOUT_VALUES 1         /* 3.11, 3.12: a separate values array */
 #else
-#define LAYOUT_INLINE 1         /* 3.13: values inline in the object */
+#define LAYOUT_INLINE 1         /* 3.13+: values inline in the object */
 #endif
+/* 3.14+: inline values for every managed-dict class of itemsize 0, at
+ * obj + tp_basicsize (3.13: only when tp_basicsize is 16), and shared
+ * keys filled from __static_attributes__ when the class is made. */
+#define INLINE_ANY_BASE (PY_VERSION_HEX >= 0x030E0000)
 
 /* ------------------------------------------------------------------ */
 /* The allocator (Objects/obmalloc.c; glibc malloc/malloc.c). */
@@ -134,7 +139,11 @@ table_for(uint64_t minsize)
  * PyLongObject up to its 4-byte digits (Include/longintrepr.h, 3.11+
  * Include/cpython/longintrepr.h; 3.12 turned ob_size into lv_tag, the
  * same word). */
+#if PY_VERSION_HEX < 0x030E0000
 #define TUPLE_BASICSIZE 24u
+#else
+#define TUPLE_BASICSIZE 32u     /* 3.14: Py_hash_t ob_hash, the cached hash */
+#endif
 #define TUPLE_ITEMSIZE 8u
 #define INT_BASICSIZE 24u
 #define INT_ITEMSIZE 4u
@@ -302,8 +311,24 @@ combined_keys(uint64_t dk_size)
  * frees a separate values array (dictresize).  Every instance but the
  * first has a capacity of 29 (the first took the sum to 29 and filled
  * it). */
+#if INLINE_ANY_BASE
+/* 3.14+: the class's keys hold the first 30 of its __static_attributes__
+ * from the start (dictobject.c _PyDict_NewKeysForClass: insert_split_key
+ * until the keys are full), dk_usable 0: every instance has a capacity
+ * of 30 and the 31st name makes the dict.  The combined table it then
+ * gets is, in these tests, the smallest with room for twice the names it
+ * holds (ma_used + 1): 64 slots for the 31 names here, 8 for the 2 of
+ * test_setattr_names.  [Checked against the live keys block:
+ * dk_log2_size 6 and 3.  Not a rule of every path: the integration
+ * shape attrs31, whose 31st store runs specialized, gets 128 slots on
+ * 3.14 as on 3.13; the backend reads whatever the dict has.] */
+#define BIG_CAPACITY 30u
+#define SPLIT_TO_COMBINED(used) table_for(2 * ((used) + 1))
+#else
 #define BIG_CAPACITY 29u
-#define BIG_KEYS combined_keys(table_for(3 * BIG_CAPACITY))
+#define SPLIT_TO_COMBINED(used) table_for(3 * (used))
+#endif
+#define BIG_KEYS combined_keys(SPLIT_TO_COMBINED(BIG_CAPACITY))
 #endif
 
 #if LAYOUT_VALUES
@@ -400,15 +425,27 @@ expect_big(uint64_t n)
  * while dk_usable > 1 an object is allocated for one value more than the
  * capacity it records. */
 static uint64_t
+inline_object_over(uint64_t basicsize, uint64_t size)
+{
+    return PRE_HEADER + GC_HEAD + basicsize + round8(size)
+           + WORD * (size + 1);
+}
+
+static uint64_t
 inline_object(uint64_t size)
 {
-    return PRE_HEADER + GC_HEAD + 16 + round8(size) + WORD * (size + 1);
+    return inline_object_over(16, size);
 }
 
 static uint64_t
 expect_plain(uint64_t n)
 {
-    /* dk_usable is down to 1: allocated for n + 1, capacity n + 1. */
+    /* dk_usable is down to 1: allocated for n + 1, capacity n + 1.  On
+     * 3.14+ the keys hold the n names from the start: at n = 29 dk_usable
+     * is 1 already (30 = n + 1), at 30 it is 0 (capacity 30 = n). */
+    if (INLINE_ANY_BASE && n >= SHARED_KEYS_MAX) {
+        return expect_cost(inline_object(SHARED_KEYS_MAX));
+    }
     return expect_cost(inline_object(n + 1));
 }
 
@@ -874,6 +911,154 @@ START_TEST(test_exception_subclass)
 }
 END_TEST
 
+#if LAYOUT_INLINE
+/* ------------------------------------------------------------------ */
+/* Managed-dict classes whose tp_basicsize is not 16: over a base with
+ * slots, over list, dict, str.  3.14+: inline values at
+ * obj + tp_basicsize (Include/internal/pycore_object.h
+ * _PyObject_InlineValues), allocated with the object
+ * (_PyType_AllocNoTrack), n + 1 of them once the class's keys settled.
+ * 3.13: no inline values (type_ready_managed_dict wants tp_basicsize
+ * 16): the first setattr makes a dict split over the class's keys, with
+ * a values array of values_size_from_count(30) -- the same dict as a
+ * tuple subclass's (VAR_ATTR_DICT). */
+_Static_assert(sizeof(PyListObject) == 40, "PyListObject");
+_Static_assert(sizeof(PyDictObject) == 48, "PyDictObject");
+_Static_assert(sizeof(PyUnicodeObject) == 64, "PyUnicodeObject");
+
+static uint64_t
+expect_over(uint64_t basicsize, uint64_t n)
+{
+#if INLINE_ANY_BASE
+    return expect_cost(inline_object_over(basicsize, n + 1));
+#else
+    (void)n;
+    return expect_cost(PRE_HEADER + GC_HEAD + basicsize) + VAR_ATTR_DICT;
+#endif
+}
+
+/* The last of 40 instances of `cls`, made by `make`, which sets a, b, c
+ * (or a, b) in __init__. */
+static void
+check_over(const char *classdef, const char *make, uint64_t basicsize,
+           uint64_t n)
+{
+    char code[512];
+    struct measured m;
+
+    snprintf(code, sizeof(code), "%sobjs = [%s for _ in range(40)]\n",
+             classdef, make);
+    py(code);
+    measure("objs[-1]", &m);
+    ck_assert_cost(m, expect_over(basicsize, n));
+    ck_assert_str_eq(m.names, n == 3 ? "a,b,c" : "a,b");
+    ck_assert(!m.inst.materialized);
+    ck_assert(!m.inst.unshared);
+    measure("objs[-2]", &m);
+    ck_assert_cost(m, expect_over(basicsize, n));
+}
+
+START_TEST(test_dict_over_slotted)
+{
+    /* S: PyObject + one slot word = 24. */
+    check_over("class S:\n    __slots__ = ('s',)\n"
+               "class D(S):\n    def __init__(self):\n"
+               "        self.a = 1\n        self.b = 2\n        self.c = 3\n",
+               "D()", 24, 3);
+}
+END_TEST
+
+START_TEST(test_list_subclass)
+{
+    check_over("class L(list):\n    def __init__(self):\n"
+               "        self.a = 1\n        self.b = 2\n",
+               "L()", sizeof(PyListObject), 2);
+}
+END_TEST
+
+START_TEST(test_dict_subclass)
+{
+    check_over("class DD(dict):\n    def __init__(self):\n"
+               "        self.a = 1\n        self.b = 2\n",
+               "DD()", sizeof(PyDictObject), 2);
+}
+END_TEST
+
+/* The characters of a str subclass's instance are a block of their own
+ * (Objects/unicodeobject.c unicode_subtype_new), the same with slots:
+ * not the instance's cost here. */
+START_TEST(test_str_subclass)
+{
+    check_over("class St(str):\n    def __init__(self, v):\n"
+               "        self.a = 1\n        self.b = 2\n",
+               "St('abc')", sizeof(PyUnicodeObject), 2);
+}
+END_TEST
+
+/* Names set with setattr() are not in __static_attributes__: as on 3.13
+ * the first instance to set a name adds it to the class's keys while they
+ * have room.  Here 40 instances exist before any name is set: their
+ * creation took dk_usable from 30 down to 1 (capacity 1 for the last
+ * eleven), 'x' takes the last unit, and 'y' finds no room, in the keys
+ * or the values: _PyObject_StoreInstanceAttribute makes a dict from the
+ * values (make_dict_from_instance_attributes), insertdict resizes it to
+ * combined keys of its own, and the inline values stay in the object,
+ * invalid.  The keys: 8 slots on 3.14+ (SPLIT_TO_COMBINED), 16 on 3.13.
+ * [3.13: checked against the live keys block, dk_log2_size 4.] */
+#if INLINE_ANY_BASE
+#define SETATTR_TABLE SPLIT_TO_COMBINED(1)
+#else
+#define SETATTR_TABLE 16u
+#endif
+START_TEST(test_setattr_names)
+{
+    struct measured m;
+
+    py("class O:\n"
+       "    def fill(self, names):\n"
+       "        for k in names:\n"
+       "            setattr(self, k, 1)\n"
+       "objs = [O() for _ in range(40)]\n"
+       "for o in objs:\n"
+       "    o.fill(['x', 'y', 'z'])\n");
+    measure("objs[-1]", &m);
+    ck_assert_cost(m, expect_cost(inline_object(1)) + expect_cost(DICT_OBJECT)
+                          + expect_cost(combined_keys(SETATTR_TABLE)));
+    ck_assert_str_eq(m.names, "x,y,z");
+    ck_assert(m.inst.unshared);
+    ck_assert(m.inst.materialized);
+}
+END_TEST
+#endif /* LAYOUT_INLINE */
+
+#if INLINE_ANY_BASE
+/* 28 to 31 names assigned in __init__ (__static_attributes__): up to 30
+ * fit the class's keys and the inline values; the 31st makes a dict. */
+static const unsigned static_sizes[] = {28, 29, 30, 31};
+
+START_TEST(test_static_attrs)
+{
+    unsigned n = static_sizes[_i];
+    char code[128];
+    struct measured m;
+
+    snprintf(code, sizeof(code),
+             "C = plain(%u)\nobjs = [C() for _ in range(40)]\n"
+             "assert len(C.__static_attributes__) == %u\n", n, n);
+    py(code);
+    for (int i = 38; i < 40; i++) {
+        snprintf(code, sizeof(code), "objs[%d]", i);
+        measure(code, &m);
+        ck_assert_str_eq(m.names, attr_names(n));
+        bool big = n > SHARED_KEYS_MAX;
+        ck_assert_cost(m, big ? expect_big(n) : expect_plain(n));
+        ck_assert(m.inst.materialized == big);
+        ck_assert(m.inst.unshared == big);
+    }
+}
+END_TEST
+#endif /* INLINE_ANY_BASE */
+
 /* ------------------------------------------------------------------ */
 /* Slotted. */
 
@@ -904,6 +1089,31 @@ START_TEST(test_slotted_bytes)
     ck_assert_uint_eq(
         sp_pyver.slotted_bytes(&PyLong_Type, 4, 0, false),
         expect_cost(GC_HEAD + var_size(INT_BASICSIZE, INT_ITEMSIZE, 4)));
+
+#if PY_VERSION_HEX >= 0x030F0000
+    /* 3.15: named slots over tuple, after the items: tp_basicsize one
+     * word larger per slot, _PyObject_VAR_SIZE(type, n + 1).  __weakref__
+     * over any var-sized base is managed: the pre-header, no word. */
+    py("class TS(tuple): __slots__ = ('a', 'b')\n"
+       "class IW(int): __slots__ = ('__weakref__',)\n");
+    ck_assert_int_eq(eval_long("TS.__basicsize__"),
+                     TUPLE_BASICSIZE + 2 * WORD);
+    ck_assert_int_eq(eval_long("IW.__weakrefoffset__"), -4 * (long)WORD);
+    ck_assert(sp_pyver.varsize_names_ok(&PyTuple_Type));
+    ck_assert(!sp_pyver.varsize_names_ok(&PyLong_Type));
+    ck_assert(!sp_pyver.varsize_names_ok(&PyBytes_Type));
+    ck_assert_uint_eq(
+        sp_pyver.slotted_bytes(&PyTuple_Type, 3, 2, false),
+        expect_cost(GC_HEAD + var_size(TUPLE_BASICSIZE + 2 * WORD,
+                                       TUPLE_ITEMSIZE, 3)));
+    ck_assert_uint_eq(
+        sp_pyver.slotted_bytes(&PyLong_Type, 4, 0, true),
+        expect_cost(PRE_HEADER + GC_HEAD
+                    + var_size(INT_BASICSIZE, INT_ITEMSIZE, 4)));
+#else
+    ck_assert(sp_pyver.varsize_names_ok == NULL
+              || !sp_pyver.varsize_names_ok(&PyTuple_Type));
+#endif
 
     /* The same, against the interpreter: for a fixed-size type
      * sys.getsizeof is the whole request (tp_basicsize + GC header +
@@ -1103,6 +1313,17 @@ pyver_suite(void)
     tcase_add_test(tc, test_tuple_subclass);
     tcase_add_test(tc, test_int_subclass);
     tcase_add_test(tc, test_exception_subclass);
+#if LAYOUT_INLINE
+    tcase_add_test(tc, test_dict_over_slotted);
+    tcase_add_test(tc, test_list_subclass);
+    tcase_add_test(tc, test_dict_subclass);
+    tcase_add_test(tc, test_str_subclass);
+    tcase_add_test(tc, test_setattr_names);
+#endif
+#if INLINE_ANY_BASE
+    tcase_add_loop_test(tc, test_static_attrs, 0,
+                        (int)SP_ARRAY_LEN(static_sizes));
+#endif
     tcase_add_test(tc, test_slotted_bytes);
     tcase_add_test(tc, test_keys_sharing);
     tcase_add_test(tc, test_names_order);
