@@ -65,25 +65,17 @@ sp_load_intern(struct sp_load_ctx *c, const char *s)
 /* ------------------------------------------------------------ parsing */
 
 /* jansson's error as "line L, column C (byte N): what": line and column
- * (in characters) 1-based, N the bytes read when the error was seen, the
- * text cut to one printable line. */
+ * (in characters) as jansson counts them, N the bytes read when the error
+ * was seen. */
 static void
 syntax_error(struct sp_load_ctx *c, const json_error_t *je)
 {
-    char text[sizeof(je->text)];
-
     if (json_error_code(je) == json_error_out_of_memory) {
         sp_load_fail(c, "out of memory");
         return;
     }
-    snprintf(text, sizeof(text), "%s", je->text);
-    for (char *p = text; *p != '\0'; p++) {
-        if ((unsigned char)*p < 0x20 || *p == 0x7f) {
-            *p = '?';
-        }
-    }
     sp_load_fail(c, "not valid JSON: line %d, column %d (byte %d): %s",
-                 je->line, je->column, je->position, text);
+                 je->line, je->column, je->position, je->text);
 }
 
 /* The document, or NULL after recording why not. */

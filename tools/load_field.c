@@ -42,6 +42,13 @@ sp_load_fail(struct sp_load_ctx *c, const char *fmt, ...)
     va_end(ap);
     if (c->errlen > 0) {
         snprintf(c->err, c->errlen, "%s: %s", c->name, what);
+        /* One line (cli.h): names quoted from the document, decoded, may
+         * hold any character. */
+        for (char *p = c->err; *p != '\0'; p++) {
+            if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+                *p = '?';
+            }
+        }
     }
     return false;
 }

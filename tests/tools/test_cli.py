@@ -540,6 +540,11 @@ class BadInput(Base):
              "classes[0].verdict: missing"),
             (lambda d: d["classes"][0].__setitem__("verdict", "ok"),
              'classes[0].verdict: "ok" is not "safe", "review" or "blocked"'),
+            # One line: what the document says is quoted with its control
+            # characters as '?'.
+            (lambda d: d["classes"][0].__setitem__("verdict", "o\nk"),
+             'classes[0].verdict: "o?k" is not "safe", "review" or '
+             '"blocked"'),
             (lambda d: d["classes"][0]["plan"][1].__setitem__("form", "x"),
              'classes[0].plan[1].form: "x" is not "slots", "dataclass" or '
              '"empty_slots"'),
