@@ -17,6 +17,7 @@
  *     U64("new_count", new_count, 0),     optional: 0 when missing
  *     U64("new_count", new_count, REQ),   a missing key is an error
  *
+ * (and its word in tests/fuzz/report.dict, for the fuzzer).
  * Messages name the key by its path ("classes[3].plan[0].names") and go
  * through sp_load_fail(): one sentence, the first failure wins.
  */
@@ -27,7 +28,7 @@
 
 #include <jansson.h>            /* json_t */
 #include <stdbool.h>            /* bool */
-#include <stddef.h>             /* size_t, offsetof */
+#include <stddef.h>             /* size_t */
 
 /* The report and what it borrows, in one allocation (cli.h: free with
  * sp_report_load_free). */

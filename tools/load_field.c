@@ -216,7 +216,8 @@ sp_load_cstr(struct sp_load_ctx *c, const json_t *v,
 /* ------------------------------------------------------------ readers */
 
 /* Each reader gets a value that is present and not a null the row
- * accepts, and dst = where the row's field is. */
+ * accepts, w its path, and base: the struct whose field (at f->at) it
+ * fills. */
 typedef bool (*reader)(struct sp_load_ctx *c, const json_t *v,
                        const struct sp_load_where *w,
                        const struct sp_load_field *f, char *base);

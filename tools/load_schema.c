@@ -184,7 +184,7 @@ static const struct sp_load_field class_rows[] = {
 static const struct sp_load_table class_table = TABLE(class_rows, T);
 #undef T
 
-/* ------------------------------------------------------------ slotted_classes[] */
+/* ------------------------------------------------------ slotted_classes[] */
 
 #define T struct sp_slotted_class
 static const struct sp_load_field slotted_rows[] = {

@@ -12,7 +12,8 @@ not ours, and may change with zlib's version).
 
 The record is made by the binary whose behaviour is the reference:
 
-  SLOTPROF_BIN=/path/to/slotprof /usr/bin/python3 tests/tools/test_golden.py --write
+  SLOTPROF_BIN=/path/to/slotprof \
+      /usr/bin/python3 tests/tools/test_golden.py --write
 
 A change that alters an output on purpose (a new report field) records
 again with the new binary, and the diff of outputs.json shows which
@@ -84,9 +85,9 @@ def cases():
 
 def observe(args):
     """What one run gives: status, stderr, digest and size of stdout."""
-    p = subprocess.run([SLOTPROF] + args, cwd=FIXTURES, stdin=subprocess.DEVNULL,
-                       stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                       timeout=120)
+    p = subprocess.run([SLOTPROF] + args, cwd=FIXTURES,
+                       stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, timeout=120)
     data = p.stdout
     if "pprof" in args and p.returncode == 0:
         data = gzip.decompress(data)
