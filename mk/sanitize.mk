@@ -12,15 +12,20 @@
 #           every unit test binary (build/unit/check_*) under valgrind, in
 #           one process each (CK_FORK=no): no invalid access, no use of
 #           uninitialised memory, no definite leak.
-#   make fuzz [FUZZ_SECONDS=300]
-#           a libFuzzer session on the option parser and path expansion
-#           (tests/fuzz/fuzz_config.c), clang with ASan + UBSan.
+#   make fuzz [FUZZ_SECONDS=300] [FUZZ_TARGETS=config]
+#           a libFuzzer session of FUZZ_SECONDS on each target, clang with
+#           ASan + UBSan: config, the option parser and path expansion
+#           (tests/fuzz/fuzz_config.c); report, the slotprof command's
+#           report loader (tests/fuzz/fuzz_report.c).
 #   make fuzz-quick
-#           the same for FUZZ_QUICK_SECONDS (25 s), quietly: for make check.
+#           the same, quietly, FUZZ_QUICK_SECONDS (25 s) in all, shared
+#           by the targets: for make check.
 #   make fuzz-regress
-#           the seed corpus only, no fuzzing (a second or so).
+#           the seed corpora only, no fuzzing (a second or so).
 
 .PHONY: check-valgrind fuzz fuzz-quick fuzz-regress
+# (fuzz-long-NAME, fuzz-quick-NAME, fuzz-regress-NAME are pattern rules:
+# .PHONY would switch their rule search off.)
 
 # ------------------------------------------------------------ valgrind
 SAN_VALGRIND ?= valgrind
@@ -49,51 +54,78 @@ san-no-sanitize:
 	@echo "make: check-valgrind runs the plain unit tests; drop SANITIZE=$(SANITIZE)" >&2; exit 1
 
 # ------------------------------------------------------------ libFuzzer
-# config.c alone: it neither allocates nor logs.  SLOTPROF_DEBUG turns
-# SP_NEVER() into assertions.
+# One target per tests/fuzz/fuzz_NAME.c; each has its seeds in
+# tests/fuzz/corpus/NAME/, its words in tests/fuzz/NAME.dict, and its own
+# max_len (FUZZ_MAXLEN_NAME).  SLOTPROF_DEBUG turns SP_NEVER() into
+# assertions.
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 300
 FUZZ_QUICK_SECONDS ?= 25
+FUZZ_TARGETS ?= config report
 FUZZ_BUILD := build/fuzz
-FUZZ_TARGET := $(FUZZ_BUILD)/fuzz_config
-FUZZ_SEEDS := tests/fuzz/corpus/config
-FUZZ_CORPUS := $(FUZZ_BUILD)/corpus/config
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
   -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
   -Wall -Wextra -DSLOTPROF_BUILD -DSLOTPROF_DEBUG -Iinclude -Iprofiler
-# Longer than any path the parser accepts (SP_PATH_MAX 4096).
-FUZZ_FLAGS := -dict=tests/fuzz/config.dict -max_len=4400 -timeout=10 \
-  -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix=$(FUZZ_BUILD)/
 FUZZ_ENV := ASAN_OPTIONS=halt_on_error=1:detect_leaks=1 \
   UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+# Longer than any path the option parser accepts (SP_PATH_MAX 4096).
+FUZZ_MAXLEN_config := 4400
+# Room for every seed report and a little more.
+FUZZ_MAXLEN_report := 16384
+# fuzz-quick's share of each target: the budget stays FUZZ_QUICK_SECONDS.
+FUZZ_QUICK_EACH := $(shell expr $(FUZZ_QUICK_SECONDS) / \
+  $(words $(FUZZ_TARGETS)))
 
-$(FUZZ_TARGET): tests/fuzz/fuzz_config.c profiler/config.c \
+# libFuzzer's options for target $* (in the pattern rules below).
+FUZZ_FLAGS = -dict=tests/fuzz/$*.dict -max_len=$(FUZZ_MAXLEN_$*) \
+  -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+  -artifact_prefix=$(FUZZ_BUILD)/$*-
+
+# config.c alone: it neither allocates nor logs.
+$(FUZZ_BUILD)/fuzz_config: tests/fuzz/fuzz_config.c profiler/config.c \
   profiler/internal.h
 	@mkdir -p $(dir $@)
 	@echo "  FUZZ-LD $@"
 	@$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@.tmp tests/fuzz/fuzz_config.c \
 	  profiler/config.c && mv -f $@.tmp $@
 
-# New inputs accumulate in build/fuzz/corpus/config between sessions; the
-# seeds are read, never written.
-fuzz: $(FUZZ_TARGET)
-	@mkdir -p $(FUZZ_CORPUS)
-	$(FUZZ_ENV) $(FUZZ_TARGET) $(FUZZ_FLAGS) \
-	  -max_total_time=$(FUZZ_SECONDS) $(FUZZ_CORPUS) $(FUZZ_SEEDS)
+# The loader, the library's writers it is checked against and what they
+# need, on libc's malloc (as mk/tools.mk builds them), and jansson.
+FUZZ_REPORT_SRCS := tests/fuzz/fuzz_report.c $(wildcard tools/load*.c) \
+  $(addprefix profiler/,alloc.c strbuf.c strmap.c series.c report.c \
+    report_json.c report_text.c)
+$(FUZZ_BUILD)/fuzz_report: $(FUZZ_REPORT_SRCS) $(wildcard tools/*.h) \
+  profiler/internal.h
+	@mkdir -p $(dir $@)
+	@echo "  FUZZ-LD $@"
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) -DSLOTPROF_SYSTEM_ALLOC -Itools -o $@.tmp \
+	  $(FUZZ_REPORT_SRCS) -ljansson -lm && mv -f $@.tmp $@
 
-# Quiet: the log goes to build/fuzz/fuzz-quick.log, the summary (or the
-# finding) to the terminal.
-fuzz-quick: $(FUZZ_TARGET)
-	@mkdir -p $(FUZZ_CORPUS)
-	@echo "  FUZZ $(FUZZ_TARGET) for $(FUZZ_QUICK_SECONDS) s"
-	@$(FUZZ_ENV) $(FUZZ_TARGET) $(FUZZ_FLAGS) \
-	  -max_total_time=$(FUZZ_QUICK_SECONDS) $(FUZZ_CORPUS) $(FUZZ_SEEDS) \
-	  >$(FUZZ_BUILD)/fuzz-quick.log 2>&1 \
+fuzz: $(addprefix fuzz-long-,$(FUZZ_TARGETS))
+fuzz-quick: $(addprefix fuzz-quick-,$(FUZZ_TARGETS))
+fuzz-regress: $(addprefix fuzz-regress-,$(FUZZ_TARGETS))
+
+# New inputs accumulate in build/fuzz/corpus/NAME between sessions; the
+# seeds are read, never written.
+fuzz-long-%: $(FUZZ_BUILD)/fuzz_%
+	@mkdir -p $(FUZZ_BUILD)/corpus/$*
+	$(FUZZ_ENV) $< $(FUZZ_FLAGS) -max_total_time=$(FUZZ_SECONDS) \
+	  $(FUZZ_BUILD)/corpus/$* tests/fuzz/corpus/$*
+
+# Quiet: the log goes to build/fuzz/fuzz-quick-NAME.log, the summary (or
+# the finding) to the terminal.
+fuzz-quick-%: $(FUZZ_BUILD)/fuzz_%
+	@mkdir -p $(FUZZ_BUILD)/corpus/$*
+	@echo "  FUZZ $< for $(FUZZ_QUICK_EACH) s"
+	@$(FUZZ_ENV) $< $(FUZZ_FLAGS) -max_total_time=$(FUZZ_QUICK_EACH) \
+	  $(FUZZ_BUILD)/corpus/$* tests/fuzz/corpus/$* \
+	  >$(FUZZ_BUILD)/fuzz-quick-$*.log 2>&1 \
 	  && grep -E '^(Done|stat::number_of_executed_units|stat::new_units_added)' \
-	     $(FUZZ_BUILD)/fuzz-quick.log \
-	  || { tail -n 60 $(FUZZ_BUILD)/fuzz-quick.log; \
-	       echo "make: fuzz_config found a problem (log: $(FUZZ_BUILD)/fuzz-quick.log)" >&2; \
+	     $(FUZZ_BUILD)/fuzz-quick-$*.log \
+	  || { tail -n 60 $(FUZZ_BUILD)/fuzz-quick-$*.log; \
+	       echo "make: fuzz_$* found a problem" \
+	         "(log: $(FUZZ_BUILD)/fuzz-quick-$*.log)" >&2; \
 	       exit 1; }
 
-fuzz-regress: $(FUZZ_TARGET)
-	$(FUZZ_ENV) $(FUZZ_TARGET) $(FUZZ_SEEDS)/*
+fuzz-regress-%: $(FUZZ_BUILD)/fuzz_%
+	$(FUZZ_ENV) $< tests/fuzz/corpus/$*/*

@@ -25,7 +25,8 @@ TOOLS_PROFILER_SRCS += alloc.c log.c strbuf.c config.c model.c report.c \
 TOOLS_CFLAGS += $(CSTD) $(WARN) $(CFLAGS) -DSLOTPROF_BUILD \
   -DSLOTPROF_SYSTEM_ALLOC -Iinclude -Iprofiler -Itools \
   -DSP_TOOLS_VERSION='"$(TOOLS_VERSION)"'
-TOOLS_LIBS += -lm
+# jansson parses the reports (tools/load.c; Debian: libjansson-dev).
+TOOLS_LIBS += -ljansson -lm
 # The command says the library's version (profiler/bootstrap.c).
 TOOLS_VERSION := $(shell sed -n 's/.*define SP_LIB_VERSION "\(.*\)"$$/\1/p' \
   profiler/bootstrap.c)

@@ -30,10 +30,12 @@
 
 /* ------------------------------------------------------------------ */
 /* load.c -- a JSON report (docs/report-format.md, version 1) back into a
- * struct sp_report.  Keys "added within version 1" that are missing take
- * their documented defaults, so older reports load; unknown keys are
+ * struct sp_report, parsed by jansson and read by the field tables of
+ * load_schema.c (load.h).  Keys "added within version 1" that are missing
+ * take their documented defaults, so older reports load; unknown keys are
  * ignored; a key of the wrong type, a document that is not a
- * "slotprof-report" or of another version is an error.
+ * "slotprof-report" or of another version is an error.  Integers are
+ * read from -2^63 to 2^63-1 (jansson's long long).
  *
  * The report returned owns everything it points to, including what
  * internal.h calls static (census triggers, session.kind, allocs.counting)
@@ -43,7 +45,8 @@
  *
  * On failure: NULL, and one sentence in err (no "slotprof: " prefix),
  * beginning with the file name: "r.json: classes[2].instances: expected
- * a non-negative integer", "r.json: not JSON: byte 17: ...". */
+ * an integer from 0 to 2^63-1, found -1", "r.json: not valid JSON: line
+ * 3, column 17 (byte 40): invalid token near '01'". */
 struct sp_report *sp_report_load(const char *path, char *err, size_t errlen);
 /* The same from memory; name is what error messages call the input. */
 struct sp_report *sp_report_load_mem(const char *data, size_t len,

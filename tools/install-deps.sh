@@ -4,8 +4,8 @@
 # what is missing and leaves the rest to the user.  Used by `make demo`
 # and `.ci/run`.
 # Build: the compiler, Check, jemalloc, libunwind, Debian's CPython headers;
-# for the slotprof command, protobuf-c and zlib (pprof output) and xxd
-# (the HTML report's assets).
+# for the slotprof command, jansson (reading reports), protobuf-c and zlib
+# (pprof output) and xxd (the HTML report's assets).
 # Tests and benchmarks (make check, make bench): Debian's CPython test
 # suite (the harmlessness suite runs it under the library), clang's
 # libFuzzer and sanitizer runtimes, valgrind, the benchmark workloads; Go's
@@ -15,7 +15,7 @@
 # 3.15 builds from Debian unstable (tests/get-python.sh).  make check-apps
 # copies pyflakes, docutils (with roman) and PyYAML out of their packages.
 PKGS="gcc make binutils pkg-config check libjemalloc-dev libunwind-dev python3-dev
-  protobuf-c-compiler libprotobuf-c-dev zlib1g-dev xxd
+  libjansson-dev protobuf-c-compiler libprotobuf-c-dev zlib1g-dev xxd
   libpython3.11-testsuite clang libclang-rt-14-dev valgrind
   python3-pyflakes python3-docutils python3-roman python3-yaml
   golang-go chromium chromium-driver python3-selenium man-db perl
