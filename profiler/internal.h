@@ -514,6 +514,15 @@ void sp_fmt_ratio1(char *out, size_t outlen, uint64_t total, uint64_t n);
 void sp_fmt_bytes(char *out, size_t outlen, uint64_t x);
 void sp_fmt_signed_bytes(char *out, size_t outlen, int64_t x);
 bool sp_report_listed(const struct sp_report *r, const struct sp_class *c);
+/* A plan step as the user writes it, shared by the text report and the
+ * HTML page (raw text; names as Python string literals):
+ * sp_plan_step_code() the __slots__ line or the decorator;
+ * sp_plan_step_note() its note on moved class attributes, which = 0 for
+ * the ones its body loses, 1 for the ones its __init__ sets; false (and
+ * nothing written) when it has none. */
+void sp_plan_step_code(struct sp_buf *b, const struct sp_plan_step *s);
+bool sp_plan_step_note(struct sp_buf *b, const struct sp_plan_step *st,
+                       int which);
 
 /* report_json.c / report_text.c: render into b.  Pure functions. */
 void sp_report_json(const struct sp_report *r, struct sp_buf *b);

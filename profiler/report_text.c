@@ -366,8 +366,8 @@ put_py_str(struct sp_buf *b, const char *s)
     sp_buf_puts(b, "'");
 }
 
-static void
-put_form(struct sp_buf *b, const struct sp_plan_step *s)
+void
+sp_plan_step_code(struct sp_buf *b, const struct sp_plan_step *s)
 {
     switch (s->form) {
     case SP_FORM_DATACLASS:
@@ -402,15 +402,10 @@ put_form(struct sp_buf *b, const struct sp_plan_step *s)
     sp_buf_puts(b, s->nnames == 1 ? ",)" : ")");
 }
 
-/* What a step does with class attributes the plan moves (plan.c,
- * set_in_init), under its edit: a comment line each for taking them
- * out of the class body and for its __init__ setting them. */
-static void
-put_moved(struct sp_buf *b, const struct sp_plan_step *st, size_t indent)
+bool
+sp_plan_step_note(struct sp_buf *b, const struct sp_plan_step *st, int which)
 {
-    if (st->nmoved > 0) {
-        sp_buf_puts(b, "   ");
-        pad(b, indent + 2);
+    if (which == 0 && st->nmoved > 0) {
         sp_buf_puts(b, "# take out of its body: ");
         for (size_t m = 0; m < st->nmoved; m++) {
             sp_buf_puts(b, m ? ", " : "");
@@ -419,11 +414,9 @@ put_moved(struct sp_buf *b, const struct sp_plan_step *st, size_t indent)
                 sp_buf_printf(b, " (line %d)", st->moved[m].line);
             }
         }
-        sp_buf_puts(b, "\n");
+        return true;
     }
-    if (st->ninits > 0) {
-        sp_buf_puts(b, "   ");
-        pad(b, indent + 2);
+    if (which == 1 && st->ninits > 0) {
         sp_buf_puts(b, st->add_init ? "# give it an __init__ that sets first, "
                                       "unless set: "
                                     : "# its __init__ sets first, unless set: ");
@@ -434,10 +427,29 @@ put_moved(struct sp_buf *b, const struct sp_plan_step *st, size_t indent)
             sp_buf_put_clean(b, st->inits[m].from_qualname);
             sp_buf_puts(b, "'s value");
         }
-        sp_buf_puts(b, !st->add_init ? "\n"
+        sp_buf_puts(b, !st->add_init ? ""
                        : st->init_args ? ", then calls super().__init__("
-                                         "*args, **kwargs)\n"
-                                       : ", then calls super().__init__()\n");
+                                         "*args, **kwargs)"
+                                       : ", then calls super().__init__()");
+        return true;
+    }
+    return false;
+}
+
+/* A step's notes under its code, aligned with it. */
+static void
+put_moved(struct sp_buf *b, const struct sp_plan_step *st, size_t indent)
+{
+    for (int which = 0; which < 2; which++) {
+        struct sp_buf line;
+        sp_buf_init(&line);
+        if (sp_plan_step_note(&line, st, which)) {
+            sp_buf_puts(b, "   ");
+            pad(b, indent + 2);
+            sp_buf_append(b, line.data != NULL ? line.data : "", line.len);
+            sp_buf_puts(b, "\n");
+        }
+        sp_buf_free(&line);
     }
 }
 
@@ -517,7 +529,7 @@ put_plan(struct sp_buf *b, const struct sp_class *c, size_t rank)
         fmt_step_label(label, sizeof(label), c, st);
         sp_buf_printf(b, "   %s", label);
         pad(b, label_width - text_width(label) + 2);
-        put_form(b, st);
+        sp_plan_step_code(b, st);
         sp_buf_puts(b, "\n");
         put_moved(b, st, label_width);
     }
@@ -887,9 +899,9 @@ put_not_yours(struct sp_buf *b, const struct sp_report *r)
         sp_fmt_count(cn, sizeof(cn), n);
         sp_fmt_count(ci, sizeof(ci), inst);
         sp_fmt_bytes(cp, sizeof(cp), potential);
-        sp_buf_printf(b, "  %-18s  %s %s, %s instances, %s if they had "
-                      "slots\n", kinds[k].label, cn,
-                      plural(n, "class", "classes"), ci, cp);
+        sp_buf_printf(b, "  %-18s  %s %s, %s %s, %s if they had slots\n",
+                      kinds[k].label, cn, plural(n, "class", "classes"), ci,
+                      plural(inst, "instance", "instances"), cp);
     }
 }
 

@@ -27,8 +27,9 @@
 
 #define DIFF_USAGE \
     "usage: slotprof diff BEFORE.json AFTER.json " \
-    "[--fail-if-worse[=BYTES]]\n" \
-    "                     [--format text|json] [-o OUT]\n"
+    "[--census peak|shown]\n" \
+    "                     [--fail-if-worse[=BYTES]] [--format text|json] " \
+    "[-o OUT]\n"
 
 /* One side of a row. */
 struct side {
@@ -228,6 +229,14 @@ compute(struct rows *rs, struct totals *t)
 
 /* ------------------------------------------------------------ text */
 
+/* A report written while its process ran shows that moment's census;
+ * an exit (or merged) report shows the peak of the run. */
+static bool
+is_snapshot(const struct sp_report *r)
+{
+    return r->session.kind != NULL && strcmp(r->session.kind, "snapshot") == 0;
+}
+
 /* Names and paths come from the program: control characters become
  * '?', as in the library's text report. */
 static void
@@ -297,7 +306,7 @@ put_report_line(struct sp_buf *b, const char *label, const char *path,
     sp_buf_printf(b, ", pid %d)\n", r->pid);
 }
 
-enum { NCOLS = 6, CELL = 96 };
+enum { NCOLS = 8, CELL = 96 };
 
 static void
 fmt_side(char *out, size_t outlen, const struct side *s)
@@ -310,6 +319,18 @@ fmt_side(char *out, size_t outlen, const struct side *s)
     }
     sp_fmt_count(n, sizeof(n), s->bytes);
     snprintf(out, outlen, "%s %s", n, s->dict ? "dict" : "slots");
+}
+
+/* Bytes per instance of one side, one decimal: what compares when the
+ * two runs had different numbers of instances. */
+static void
+fmt_per(char *out, size_t outlen, const struct side *s)
+{
+    if (!s->present || s->instances == 0) {
+        snprintf(out, outlen, "-");
+        return;
+    }
+    sp_fmt_ratio1(out, outlen, s->bytes, s->instances);
 }
 
 /* The cells of a row but its name (cell 0 stays empty). */
@@ -328,12 +349,14 @@ fill_cells(char cells[NCOLS][CELL], const struct row *r)
     snprintf(cells[1], CELL, "%s -> %s", a, c);
     fmt_side(cells[2], CELL, &r->before);
     fmt_side(cells[3], CELL, &r->after);
-    fmt_signed(cells[4], CELL, r->change);
+    fmt_per(cells[4], CELL, &r->before);
+    fmt_per(cells[5], CELL, &r->after);
+    fmt_signed(cells[6], CELL, r->change);
     if (r->predicted) {
-        fmt_signed(cells[5], CELL, -r->savings);
+        fmt_signed(cells[7], CELL, -r->savings);
     }
     else {
-        snprintf(cells[5], CELL, "-");
+        snprintf(cells[7], CELL, "-");
     }
 }
 
@@ -370,15 +393,79 @@ put_cells(struct sp_buf *b, char cells[NCOLS][CELL], const size_t *w)
     sp_buf_puts(b, "\n");
 }
 
+/* A class whose instance count changed by more than 10%: the two runs
+ * did different work there, and only its bytes per instance compare. */
+static bool
+count_differs(const struct row *r)
+{
+    if (!r->before.present || !r->after.present) {
+        return false;
+    }
+    uint64_t a = r->before.instances, c = r->after.instances;
+    uint64_t d = a > c ? a - c : c - a;
+    return d * 10 > a;
+}
+
+/* The warnings of a diff, as lines (without the "warning: "): the
+ * censuses compared are not the same kind of moment, instance counts
+ * differ. */
+static void
+warnings(struct sp_buf *b, const struct rows *rs, const struct sp_report *ra,
+         const struct sp_report *rb, bool peak)
+{
+    const struct sp_report *r2[2] = {ra, rb};
+    const char *which[2] = {"before", "after"};
+    for (int k = 0; k < 2; k++) {
+        char at[32];
+        if (!sp_fmt_fixed(at, sizeof(at), r2[k]->chosen.at_seconds, 1)) {
+            snprintf(at, sizeof(at), "?");
+        }
+        if (!peak && is_snapshot(r2[k]) != is_snapshot(r2[1 - k]) && k == 0) {
+            sp_buf_printf(b, "%s shows a %s census (at %s s), %s a%s: not "
+                          "the same moment of the program\n", which[0],
+                          is_snapshot(ra) ? "snapshot" : "peak", at,
+                          which[1], is_snapshot(rb) ? " snapshot"
+                                                    : "n exit (peak) one");
+        }
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < rs->n; i++) {
+        n += count_differs(&rs->v[i]);
+    }
+    if (n == 0) {
+        return;
+    }
+    sp_buf_printf(b, "instance counts differ by more than 10%% for %zu "
+                  "class%s (compare bytes per instance):", n,
+                  n == 1 ? "" : "es");
+    size_t shown = 0;
+    for (size_t i = 0; i < rs->n && shown < 5; i++) {
+        const struct row *r = &rs->v[i];
+        char a[32], c[32];
+        if (!count_differs(r)) {
+            continue;
+        }
+        sp_fmt_count(a, sizeof(a), r->before.instances);
+        sp_fmt_count(c, sizeof(c), r->after.instances);
+        sp_buf_puts(b, shown++ ? ", " : " ");
+        put_clean(b, r->qualname);
+        sp_buf_printf(b, " %s -> %s", a, c);
+    }
+    sp_buf_puts(b, n > shown ? ", ...\n" : "\n");
+}
+
 static void
 render_text(struct sp_buf *b, const struct rows *rs, const struct totals *t,
             const char *pa, const struct sp_report *ra, const char *pb,
-            const struct sp_report *rb)
+            const struct sp_report *rb, bool peak)
 {
     char x[40], y[40], z[40], h[40];
 
     put_report_line(b, "before: ", pa, ra);
     put_report_line(b, "after:  ", pb, rb);
+    sp_buf_printf(b, "censuses compared: %s\n",
+                  peak ? "the peak of each run (--census peak)"
+                       : "the ones the reports show (--census shown)");
 
     sp_fmt_count(x, sizeof(x), t->bytes_before);
     sp_fmt_count(y, sizeof(y), t->bytes_after);
@@ -407,6 +494,17 @@ render_text(struct sp_buf *b, const struct rows *rs, const struct totals *t,
     }
     sp_buf_puts(b, "\n");
 
+    struct sp_buf wb;
+    sp_buf_init(&wb);
+    warnings(&wb, rs, ra, rb, peak);
+    for (const char *p = wb.data; p != NULL && p < wb.data + wb.len;) {
+        const char *e = strchr(p, '\n');
+        sp_buf_puts(b, "warning: ");
+        sp_buf_append(b, p, (size_t)(e - p) + 1);
+        p = e + 1;
+    }
+    sp_buf_free(&wb);
+
     if (rs->n == 0) {
         sp_buf_puts(b, "\nno classes in either report\n");
         return;
@@ -415,8 +513,8 @@ render_text(struct sp_buf *b, const struct rows *rs, const struct totals *t,
     /* Column widths: the header or the widest cell.  The class column
      * is as wide as the longest name: a diff must name classes whole. */
     static const char *const head[NCOLS] = {
-        "class", "instances", "bytes before", "bytes after", "change",
-        "predicted"};
+        "class", "instances", "bytes before", "bytes after",
+        "B/inst before", "B/inst after", "change", "predicted"};
     size_t w[NCOLS];
     char cells[NCOLS][CELL];
     for (int k = 0; k < NCOLS; k++) {
@@ -483,12 +581,28 @@ put_side_report(struct sp_buf *b, const char *key, const char *path,
 static void
 render_json(struct sp_buf *b, const struct rows *rs, const struct totals *t,
             const char *pa, const struct sp_report *ra, const char *pb,
-            const struct sp_report *rb)
+            const struct sp_report *rb, bool peak)
 {
     sp_buf_puts(b, "{\n  \"format\": \"slotprof-diff\",\n"
                    "  \"version\": 1,\n");
     put_side_report(b, "before", pa, ra);
     put_side_report(b, "after", pb, rb);
+    sp_buf_printf(b, "  \"census\": \"%s\",\n", peak ? "peak" : "shown");
+    struct sp_buf w;
+    sp_buf_init(&w);
+    warnings(&w, rs, ra, rb, peak);
+    sp_buf_puts(b, "  \"warnings\": [");
+    size_t nw = 0;
+    for (const char *p = w.data; p != NULL && p < w.data + w.len;) {
+        const char *e = strchr(p, '\n');
+        char *line = sp_strndup(p, (size_t)(e - p));
+        sp_buf_puts(b, nw++ ? ", " : "");
+        sp_buf_json_str(b, line != NULL ? line : "");
+        sp_free(line);
+        p = e + 1;
+    }
+    sp_buf_puts(b, "],\n");
+    sp_buf_free(&w);
     sp_buf_printf(b,
                   "  \"totals\": {\"instances_before\": %" PRIu64
                   ", \"instances_after\": %" PRIu64
@@ -526,6 +640,13 @@ render_json(struct sp_buf *b, const struct rows *rs, const struct totals *t,
                       ", \"change_bytes\": %" PRId64,
                       r->before.instances, r->after.instances,
                       r->before.bytes, r->after.bytes, r->change);
+        char pa1[32], pb1[32];
+        fmt_per(pa1, sizeof(pa1), &r->before);
+        fmt_per(pb1, sizeof(pb1), &r->after);
+        sp_buf_printf(b, ", \"bytes_per_instance_before\": %s"
+                      ", \"bytes_per_instance_after\": %s",
+                      strcmp(pa1, "-") == 0 ? "null" : pa1,
+                      strcmp(pb1, "-") == 0 ? "null" : pb1);
         if (r->predicted) {
             sp_buf_printf(b,
                           ", \"predicted_savings_bytes\": %" PRId64
@@ -560,6 +681,11 @@ print_help(void)
 "bytes in each (\"dict\": the class has a __dict__; \"slots\": it has none),\n"
 "the change, and the change BEFORE predicted (minus its savings_bytes).\n"
 "\n"
+"  --census peak|shown      peak (the default): compare the peak census of\n"
+"                           each run, what exit reports show, and refuse a\n"
+"                           snapshot report; shown: compare the censuses the\n"
+"                           reports show, whatever they are (a warning says\n"
+"                           when they differ in kind)\n"
 "  --fail-if-worse[=BYTES]  exit 1 if the bytes of all classes grew (by more\n"
 "                           than BYTES)\n"
 "  --format text|json       text (the default) or JSON (see slotprof(1))\n"
@@ -597,6 +723,7 @@ sp_cmd_diff(int argc, char **argv)
     const char *paths[2] = {NULL, NULL}, *out = NULL;
     size_t npaths = 0;
     bool fail_if_worse = false, json = false, opts_done = false;
+    bool peak = true;
     int64_t allowed = 0;
 
     for (int i = 1; i < argc; i++) {
@@ -645,6 +772,22 @@ sp_cmd_diff(int argc, char **argv)
                 return usage("--format: '%s' is not text or json", v);
             }
         }
+        else if (strcmp(a, "--census") == 0
+                 || strncmp(a, "--census=", 9) == 0) {
+            const char *v = a[8] == '=' ? a + 9 : NULL;
+            if (v == NULL) {
+                if (i + 1 >= argc) {
+                    return usage("%s needs a value (peak or shown)", a);
+                }
+                v = argv[++i];
+            }
+            if (strcmp(v, "peak") == 0 || strcmp(v, "shown") == 0) {
+                peak = strcmp(v, "peak") == 0;
+            }
+            else {
+                return usage("--census: '%s' is not peak or shown", v);
+            }
+        }
         else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
             if (i + 1 >= argc) {
                 return usage("%s needs a path", a);
@@ -678,16 +821,29 @@ sp_cmd_diff(int argc, char **argv)
             goto done;
         }
     }
+    for (int k = 0; k < 2 && peak; k++) {
+        if (is_snapshot(r[k])) {
+            char at[32];
+            if (!sp_fmt_fixed(at, sizeof(at), r[k]->chosen.at_seconds, 1)) {
+                snprintf(at, sizeof(at), "?");
+            }
+            sp_cli_error("%s shows a snapshot census (at %s s), not the peak "
+                         "of its run: compare two exit reports, or pass "
+                         "--census shown to compare what the reports show",
+                         paths[k], at);
+            goto done;
+        }
+    }
     if (!add_side(&rs, r[0], true) || !add_side(&rs, r[1], false)) {
         sp_cli_error("out of memory");
         goto done;
     }
     compute(&rs, &t);
     if (json) {
-        render_json(&b, &rs, &t, paths[0], r[0], paths[1], r[1]);
+        render_json(&b, &rs, &t, paths[0], r[0], paths[1], r[1], peak);
     }
     else {
-        render_text(&b, &rs, &t, paths[0], r[0], paths[1], r[1]);
+        render_text(&b, &rs, &t, paths[0], r[0], paths[1], r[1], peak);
     }
     if (!sp_cli_write_out(out, &b)) {
         goto done;

@@ -486,6 +486,16 @@ put_row(struct sp_buf *b, const struct sp_report *r,
 static const char *
 why_not(const struct sp_report *r, const struct sp_class *c)
 {
+    switch (c->origin) {
+    case SP_ORIGIN_STDLIB:
+        return "standard library";
+    case SP_ORIGIN_INSTALLED:
+        return "installed package";
+    case SP_ORIGIN_BUILTIN:
+        return "builtin or C";
+    case SP_ORIGIN_YOURS:
+        break;
+    }
     if (c->instances < r->min_instances) {
         return "below min_instances";
     }
@@ -493,6 +503,49 @@ why_not(const struct sp_report *r, const struct sp_class *c)
         return "no saving";
     }
     return "blocked";
+}
+
+/* Classes that are not the user's code, one line per origin, as the
+ * text report sums them up. */
+static void
+put_not_yours(struct sp_buf *b, const struct sp_report *r)
+{
+    static const enum sp_origin kinds[] = {
+        SP_ORIGIN_STDLIB, SP_ORIGIN_INSTALLED, SP_ORIGIN_BUILTIN};
+    bool any = false;
+    for (size_t k = 0; k < SP_ARRAY_LEN(kinds); k++) {
+        uint64_t n = 0, inst = 0, potential = 0;
+        const char *label = NULL;
+        for (size_t i = 0; i < r->nclasses; i++) {
+            const struct sp_class *c = &r->classes[i];
+            if (c->origin == kinds[k]) {
+                n++;
+                inst += c->instances;
+                potential += c->savings_bytes > 0 ? (uint64_t)c->savings_bytes
+                                                  : 0;
+                label = why_not(r, c);
+            }
+        }
+        if (n == 0) {
+            continue;
+        }
+        if (!any) {
+            sp_buf_puts(b, "<p id=\"not-yours\">Not your code, not ranked "
+                           "(<code>mine=PATH</code> makes a package "
+                           "yours):</p>\n<ul class=\"not-yours\">\n");
+            any = true;
+        }
+        char cn[32], ci[32], cp[32];
+        sp_fmt_count(cn, sizeof(cn), n);
+        sp_fmt_count(ci, sizeof(ci), inst);
+        sp_fmt_bytes(cp, sizeof(cp), potential);
+        sp_buf_printf(b, "<li>%s: %s %s, %s %s, %s if they had slots</li>\n",
+                      label, cn, plural(n, "class", "classes"), ci,
+                      plural(inst, "instance", "instances"), cp);
+    }
+    if (any) {
+        sp_buf_puts(b, "</ul>\n");
+    }
 }
 
 static void
@@ -519,8 +572,8 @@ put_tables(struct sp_buf *b, const struct sp_report *r,
         else {
             others++;
         }
-        if (c->recommended) {
-            continue;
+        if (c->recommended || c->origin != SP_ORIGIN_YOURS) {
+            continue;   /* not yours: summed up by origin below */
         }
         if (c->instances < r->min_instances) {
             below++;
@@ -547,6 +600,7 @@ put_tables(struct sp_buf *b, const struct sp_report *r,
         }
         sp_buf_puts(b, "</tbody></table>\n");
     }
+    put_not_yours(b, r);
     sp_buf_printf(b, "<p id=\"not-recommended\">Not recommended: %" PRIu64
                   " %s below min_instances=%" PRIu64 ", %" PRIu64
                   " with no saving", below, plural(below, "class", "classes"),
@@ -573,61 +627,6 @@ put_tables(struct sp_buf *b, const struct sp_report *r,
 
 /* ------------------------------------------------------------ classes */
 
-/* A slot name as a Python string literal, as report_text.c writes it. */
-static void
-put_py_str(struct sp_buf *b, const char *s)
-{
-    char one[2] = {0, 0};
-
-    sp_buf_puts(b, "'");
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '\'' || *p == '\\') {
-            sp_buf_puts(b, *p == '\'' ? "\\&#39;" : "\\\\");
-        }
-        else if (*p < 0x20 || *p == 0x7f) {
-            sp_buf_printf(b, "\\x%02x", *p);
-        }
-        else {
-            one[0] = (char)*p;
-            put_html(b, one);
-        }
-    }
-    sp_buf_puts(b, "'");
-}
-
-static void
-put_form(struct sp_buf *b, const struct sp_plan_step *s)
-{
-    switch (s->form) {
-    case SP_FORM_DATACLASS:
-        for (size_t i = 0; i < s->nnames; i++) {
-            if (s->names[i] != NULL
-                && strcmp(s->names[i], "__weakref__") == 0) {
-                sp_buf_puts(b, "@dataclass(slots=True, weakref_slot=True)");
-                return;
-            }
-        }
-        sp_buf_puts(b, "@dataclass(slots=True)");
-        return;
-    case SP_FORM_EMPTY_SLOTS:
-        sp_buf_puts(b, "__slots__ = ()");
-        return;
-    case SP_FORM_SLOTS:
-        break;
-    default:
-        (void)SP_NEVER(true);
-        break;
-    }
-    sp_buf_puts(b, "__slots__ = (");
-    for (size_t i = 0; i < s->nnames; i++) {
-        if (i > 0) {
-            sp_buf_puts(b, ", ");
-        }
-        put_py_str(b, s->names[i] ? s->names[i] : "");
-    }
-    sp_buf_puts(b, s->nnames == 1 ? ",)" : ")");
-}
-
 static void
 put_plan(struct sp_buf *b, const struct sp_class *c)
 {
@@ -647,7 +646,28 @@ put_plan(struct sp_buf *b, const struct sp_class *c)
         }
         put_html(b, s->qualname);
         sp_buf_puts(b, "</code>:</td><td class=\"code\">");
-        put_form(b, s);
+        /* The code, then its notes on moved class attributes, a line
+         * each: report_text.c's words (sp_plan_step_*). */
+        for (int part = -1; part < 2; part++) {
+            struct sp_buf t;
+            sp_buf_init(&t);
+            bool any = true;
+            if (part < 0) {
+                sp_plan_step_code(&t, s);
+            }
+            else {
+                any = sp_plan_step_note(&t, s, part);
+            }
+            sp_buf_append(&t, "", 0);
+            if (!sp_buf_ok(&t)) {
+                b->failed = true;
+            }
+            else if (any) {
+                sp_buf_puts(b, part < 0 ? "" : "<br>");
+                put_html(b, t.data);
+            }
+            sp_buf_free(&t);
+        }
         sp_buf_puts(b, "</td></tr>\n");
     }
     sp_buf_puts(b, "</table>\n");

@@ -144,6 +144,26 @@ identify(struct sp_load_ctx *c, const json_t *root)
     return true;
 }
 
+/* A report from before the maxima of the run existed ("max_instances",
+ * added within version 1): the most it knew of is what its census
+ * shows. */
+static void
+fill_maxima(struct sp_report *r)
+{
+    for (size_t i = 0; i < r->nclasses; i++) {
+        struct sp_class *c = &r->classes[i];
+        if (c->max_instances < c->instances) {
+            c->max_instances = c->instances;
+            c->max_at_seconds = r->chosen.at_seconds;
+        }
+        for (size_t a = 0; a < c->nattrs; a++) {
+            if (c->attrs[a].max_instances < c->attrs[a].instances) {
+                c->attrs[a].max_instances = c->attrs[a].instances;
+            }
+        }
+    }
+}
+
 /* ------------------------------------------------------------ entry */
 
 struct sp_report *
@@ -176,6 +196,7 @@ sp_report_load_mem(const char *data, size_t len, const char *name, char *err,
         sp_report_load_free(&c.L->report);
         return NULL;
     }
+    fill_maxima(&c.L->report);
     return &c.L->report;
 }
 

@@ -78,6 +78,7 @@
 /* ENUM rows store an int. */
 _Static_assert(sizeof(enum sp_verdict) == sizeof(int), "enum size");
 _Static_assert(sizeof(enum sp_form) == sizeof(int), "enum size");
+_Static_assert(sizeof(enum sp_origin) == sizeof(int), "enum size");
 
 /* ------------------------------------------------------------ classes[] */
 
@@ -85,12 +86,24 @@ _Static_assert(sizeof(enum sp_form) == sizeof(int), "enum size");
 static const struct sp_load_field attr_rows[] = {
     STR("name", name, REQ),
     U64("instances", instances, REQ),
+    U64("max_instances", max_instances, 0),
+    BOOL("in_code", in_code, 0),
 };
 static const struct sp_load_table attr_table = TABLE(attr_rows, T);
 #undef T
 
+#define T struct sp_moved_default
+static const struct sp_load_field moved_rows[] = {
+    STR("name", name, REQ),
+    STR("from_module", from_module, 0),
+    STR("from_qualname", from_qualname, 0),
+    INT("line", line, REQ | NUL),
+};
+static const struct sp_load_table moved_table = TABLE(moved_rows, T);
+#undef T
+
 static const char *const form_words[] = {
-    "slots", "dataclass", "empty_slots", NULL,     /* enum sp_form */
+    "slots", "dataclass", "empty_slots", "init_only", NULL, /* sp_form */
 };
 #define T struct sp_plan_step
 static const struct sp_load_field plan_rows[] = {
@@ -98,6 +111,10 @@ static const struct sp_load_field plan_rows[] = {
     STR("qualname", qualname, REQ),
     ENUM("form", form, REQ, form_words),
     NAMES("names", names, nnames, REQ),
+    ARRAY("moved_defaults", moved, nmoved, 0, moved_table),
+    ARRAY("init_defaults", inits, ninits, 0, moved_table),
+    BOOL("add_init", add_init, 0),
+    BOOL("init_args", init_args, 0),
 };
 static const struct sp_load_table plan_table = TABLE(plan_rows, T);
 #undef T
@@ -157,6 +174,9 @@ load_issues(struct sp_load_ctx *c, const json_t *o,
 static const char *const verdict_words[] = {
     "safe", "review", "blocked", NULL,             /* enum sp_verdict */
 };
+static const char *const origin_words[] = {
+    "yours", "stdlib", "installed", "builtin", NULL, /* enum sp_origin */
+};
 #define T struct sp_class
 static const struct sp_load_field class_rows[] = {
     STR("module", module, REQ),
@@ -180,6 +200,9 @@ static const struct sp_load_field class_rows[] = {
     U64("non_str_keys", non_str_keys, REQ),
     ARRAY("plan", plan, nplan, REQ, plan_table),
     CUSTOM("blockers", load_issues),
+    ENUM("origin", origin, 0, origin_words),
+    U64("max_instances", max_instances, 0),
+    SECONDS("max_instances_at_seconds", max_at_seconds, 0),
 };
 static const struct sp_load_table class_table = TABLE(class_rows, T);
 #undef T

@@ -172,6 +172,30 @@ free_names(char **v, size_t n)
     sp_free(v);
 }
 
+/* A copy of a step's moved class attributes. */
+static bool
+copy_moved(struct merge *g, struct sp_moved_default **dst, size_t *ndst,
+           const struct sp_moved_default *src, size_t n)
+{
+    *dst = NULL;
+    *ndst = 0;
+    if (n == 0) {
+        return true;
+    }
+    if ((*dst = sp_calloc(n, sizeof(**dst))) == NULL) {
+        g->oom = true;
+        return false;
+    }
+    *ndst = n;
+    for (size_t i = 0; i < n; i++) {
+        (*dst)[i].name = dup_str(g, src[i].name);
+        (*dst)[i].from_module = dup_str(g, src[i].from_module);
+        (*dst)[i].from_qualname = dup_str(g, src[i].from_qualname);
+        (*dst)[i].line = src[i].line;
+    }
+    return !g->oom;
+}
+
 /* dst's suggested slots and plan become copies of src's. */
 static bool
 take_plan(struct merge *g, struct sp_class *dst, const struct sp_class *src)
@@ -181,6 +205,8 @@ take_plan(struct merge *g, struct sp_class *dst, const struct sp_class *src)
         sp_free(dst->plan[i].module);
         sp_free(dst->plan[i].qualname);
         free_names(dst->plan[i].names, dst->plan[i].nnames);
+        sp_moved_free(dst->plan[i].moved, dst->plan[i].nmoved);
+        sp_moved_free(dst->plan[i].inits, dst->plan[i].ninits);
     }
     sp_free(dst->plan);
     dst->plan = NULL;
@@ -203,7 +229,11 @@ take_plan(struct merge *g, struct sp_class *dst, const struct sp_class *src)
         d->module = dup_str(g, s->module);
         d->qualname = dup_str(g, s->qualname);
         d->form = s->form;
-        if (!copy_names(g, &d->names, &d->nnames, s->names, s->nnames)) {
+        d->add_init = s->add_init;
+        d->init_args = s->init_args;
+        if (!copy_names(g, &d->names, &d->nnames, s->names, s->nnames)
+            || !copy_moved(g, &d->moved, &d->nmoved, s->moved, s->nmoved)
+            || !copy_moved(g, &d->inits, &d->ninits, s->inits, s->ninits)) {
             return false;
         }
     }
@@ -222,6 +252,8 @@ add_attrs(struct merge *g, size_t ci, const struct sp_class *src)
         if (a->name != NULL
             && sp_strmap_get(&g->attrs, ci + 1, a->name, &at)) {
             c->attrs[at].instances += a->instances;
+            c->attrs[at].max_instances += a->max_instances;
+            c->attrs[at].in_code |= a->in_code;
             continue;
         }
         if (c->nattrs == cap) {
@@ -236,6 +268,8 @@ add_attrs(struct merge *g, size_t ci, const struct sp_class *src)
         struct sp_attr *d = &c->attrs[c->nattrs];
         d->name = dup_str(g, a->name);
         d->instances = a->instances;
+        d->max_instances = a->max_instances;
+        d->in_code = a->in_code;
         if (g->oom) {
             return false;
         }
@@ -339,6 +373,7 @@ add_class(struct merge *g, const struct sp_class *src)
         c->file = dup_str(g, src->file);
         c->line = src->line;
         c->verdict = src->verdict;
+        c->origin = src->origin;
         g->best[ci] = src->instances;
         if (g->oom || !take_plan(g, c, src)) {
             return false;
@@ -353,6 +388,9 @@ add_class(struct merge *g, const struct sp_class *src)
 
     struct sp_class *c = &m->classes[ci];
     c->instances += src->instances;
+    /* The processes' maxima, added: each is the most at one of its
+     * censuses, not at one moment of the sum. */
+    c->max_instances += src->max_instances;
     c->bytes_now += src->bytes_now;
     c->bytes_slotted += src->bytes_slotted;
     c->savings_bytes += src->savings_bytes;

@@ -35,15 +35,37 @@ def read(name):
 
 
 def with_new_keys(text):
-    """A report written before "slotted_classes" and "allocations" existed,
-    as the current writer renders it: the two keys with their defaults,
-    where the writer puts them, and nothing else changed."""
+    """A report written before keys added within version 1 existed, as
+    the current writer renders it: each missing key with its documented
+    default, where the writer puts it, and nothing else changed.  The
+    keys: "slotted_classes", "allocations"; per class "origin",
+    "max_instances" (its instances), "max_instances_at_seconds" (its
+    census); per attribute "max_instances" (its instances), "in_code";
+    per plan step "moved_defaults", "init_defaults", "add_init",
+    "init_args"."""
     if b'\n  "slotted_classes": ' not in text:
         i = text.index(b'\n  "series": ')
         text = text[:i + 1] + b'  "slotted_classes": [],\n' + text[i + 1:]
     if b'\n  "allocations": ' not in text:
         assert text.endswith(b"\n}\n")
         text = text[:-3] + b',\n  "allocations": null\n}\n'
+    at = re.search(rb'"census": \{\n    "trigger": [^\n]*\n'
+                   rb'    "at_seconds": ([^,\n]*)', text).group(1)
+    text = re.sub(rb'(\{"name": "(?:[^"\\]|\\.)*", "instances": (\d+))\}',
+                  lambda m: m.group(1) + b', "max_instances": '
+                  + m.group(2) + b', "in_code": false}', text)
+    text = re.sub(rb'("names": \[[^\]]*\])\}',
+                  rb'\1, "moved_defaults": [], "init_defaults": [], '
+                  rb'"add_init": false, "init_args": false}', text)
+
+    def class_end(m):
+        inst = re.findall(rb'\n      "instances": (\d+),', m.group(0))[0]
+        return (m.group(1) + b',\n      "origin": "yours",\n'
+                b'      "max_instances": ' + inst + b',\n'
+                b'      "max_instances_at_seconds": ' + at + b'\n    }')
+    text = re.sub(rb'(?s)(\n    \{\n      "module": .*?'
+                  rb'\n      "warnings": (?:\[\]|\[\n.*?\n      \]))\n    \}',
+                  class_end, text)
     return text
 
 
@@ -546,8 +568,8 @@ class BadInput(Base):
              'classes[0].verdict: "o?k" is not "safe", "review" or '
              '"blocked"'),
             (lambda d: d["classes"][0]["plan"][1].__setitem__("form", "x"),
-             'classes[0].plan[1].form: "x" is not "slots", "dataclass" or '
-             '"empty_slots"'),
+             'classes[0].plan[1].form: "x" is not "slots", "dataclass", '
+             '"empty_slots" or "init_only"'),
             (lambda d: d["classes"][0]["suggested_slots"].append(None),
              "classes[0].suggested_slots[4]: expected a string, found null"),
             (lambda d: d.pop("census"), "census: missing"),

@@ -35,6 +35,29 @@ def err(r):
     return r.stderr.decode()
 
 
+
+# Keys added within version 1 after these fixtures were written.
+NEW_CLASS_KEYS = ("origin", "max_instances", "max_instances_at_seconds")
+NEW_ATTR_KEYS = ("max_instances", "in_code")
+NEW_STEP_KEYS = ("moved_defaults", "init_defaults", "add_init", "init_args")
+
+
+def without_new_keys(v):
+    """A classes array (or anything else) without the keys the fixtures
+    predate."""
+    if not isinstance(v, list) or not v or "attributes" not in v[0]:
+        return v
+    out = []
+    for c in v:
+        c = {k: x for k, x in c.items() if k not in NEW_CLASS_KEYS}
+        c["attributes"] = [{k: x for k, x in a.items()
+                            if k not in NEW_ATTR_KEYS}
+                           for a in c["attributes"]]
+        c["plan"] = [{k: x for k, x in st.items() if k not in NEW_STEP_KEYS}
+                     for st in c["plan"]]
+        out.append(c)
+    return out
+
 class DiffFixtures(unittest.TestCase):
     """dm_diff_before.json -> dm_diff_after.json, row by row:
 
@@ -62,17 +85,27 @@ class DiffFixtures(unittest.TestCase):
         self.assertEqual(out(r), """\
 before: {b}  (CPython 3.12.1, pid 100)
 after:  {a}  (CPython 3.12.1, pid 200)
+censuses compared: the peak of each run (--census peak)
 all classes: 196,840 -> 95,480 B, change -101,360 B (-99.0 KiB)
 predicted by before for the 1 class now slotted: -88,000 B
 RSS at census: 50,000,000 B -> 49,000,000 B, change -1,000,000 B (-976.6 KiB)
+warning: instance counts differ by more than 10% for 2 classes (compare \
+bytes per instance): Point 500 -> 600, Tag 10 -> 20
 
-class                  instances  bytes before   bytes after   change  predicted
-app.models.Order  1,000 -> 1,000  152,000 dict  64,000 slots  -88,000    -88,000
-app.util.Cache          150 -> -   15,000 dict             -  -15,000     -6,000
-app.a.Equal              48 -> -   4,800 slots             -   -4,800          -
-app.geo.Point         500 -> 600  24,000 slots  28,800 slots   +4,800          -
-app.models.Tag          10 -> 20    1,040 dict    2,080 dict   +1,040       -560
-app.new.Thing             - -> 5             -      600 dict     +600          -
+class                  instances  bytes before   bytes after  B/inst before  \
+B/inst after   change  predicted
+app.models.Order  1,000 -> 1,000  152,000 dict  64,000 slots          152.0  \
+        64.0  -88,000    -88,000
+app.util.Cache          150 -> -   15,000 dict             -          100.0  \
+           -  -15,000     -6,000
+app.a.Equal              48 -> -   4,800 slots             -          100.0  \
+           -   -4,800          -
+app.geo.Point         500 -> 600  24,000 slots  28,800 slots           48.0  \
+        48.0   +4,800          -
+app.models.Tag          10 -> 20    1,040 dict    2,080 dict          104.0  \
+       104.0   +1,040       -560
+app.new.Thing             - -> 5             -      600 dict              -  \
+       120.0     +600          -
 """.format(b=self.before, a=self.after))
 
     def test_json(self):
@@ -80,7 +113,12 @@ app.new.Thing             - -> 5             -      600 dict     +600          -
         self.assertEqual((r.returncode, err(r)), (0, ""))
         d = json.loads(r.stdout)
         self.assertEqual(list(d), ["format", "version", "before", "after",
-                                   "totals", "rss_change_bytes", "classes"])
+                                   "census", "warnings", "totals",
+                                   "rss_change_bytes", "classes"])
+        self.assertEqual(d["census"], "peak")
+        self.assertEqual(d["warnings"], [
+            "instance counts differ by more than 10% for 2 classes "
+            "(compare bytes per instance): Point 500 -> 600, Tag 10 -> 20"])
         self.assertEqual((d["format"], d["version"]), ("slotprof-diff", 1))
         self.assertEqual(d["before"], {"path": self.before, "python": "3.12.1",
                                        "pid": 100, "rss_bytes": 50000000})
@@ -93,21 +131,22 @@ app.new.Thing             - -> 5             -      600 dict     +600          -
         self.assertEqual(d["rss_change_bytes"], -1000000)
         keys = ["module", "qualname", "layout_before", "layout_after",
                 "instances_before", "instances_after", "bytes_before",
-                "bytes_after", "change_bytes", "predicted_savings_bytes",
+                "bytes_after", "change_bytes", "bytes_per_instance_before",
+                "bytes_per_instance_after", "predicted_savings_bytes",
                 "predicted_change_bytes"]
         rows = [
             ["app.models", "Order", "dict", "slots", 1000, 1000, 152000,
-             64000, -88000, 88000, -88000],
+             64000, -88000, 152.0, 64.0, 88000, -88000],
             ["app.util", "Cache", "dict", None, 150, 0, 15000, 0, -15000,
-             6000, -6000],
-            ["app.a", "Equal", "slots", None, 48, 0, 4800, 0, -4800, None,
-             None],
+             100.0, None, 6000, -6000],
+            ["app.a", "Equal", "slots", None, 48, 0, 4800, 0, -4800, 100.0,
+             None, None, None],
             ["app.geo", "Point", "slots", "slots", 500, 600, 24000, 28800,
-             4800, None, None],
+             4800, 48.0, 48.0, None, None],
             ["app.models", "Tag", "dict", "dict", 10, 20, 1040, 2080, 1040,
-             560, -560],
+             104.0, 104.0, 560, -560],
             ["app.new", "Thing", None, "dict", 0, 5, 0, 600, 600, None,
-             None],
+             120.0, None, None],
         ]
         self.assertEqual(d["classes"], [dict(zip(keys, v)) for v in rows])
         for c in d["classes"]:
@@ -155,20 +194,48 @@ app.new.Thing             - -> 5             -      600 dict     +600          -
         r = run("diff", self.before, other)
         self.assertEqual((r.returncode, err(r)), (0, ""))
         lines = out(r).splitlines()
-        self.assertEqual(lines[2], "all classes: 196,840 -> 152,200 B, "
+        self.assertEqual(lines[3], "all classes: 196,840 -> 152,200 B, "
                          "change -44,640 B (-43.6 KiB)")
-        self.assertEqual(lines[3], "predicted by before for the 0 classes "
+        self.assertEqual(lines[4], "predicted by before for the 0 classes "
                          "now slotted: 0 B")
-        self.assertEqual(lines[4], "RSS at census: 50,000,000 B -> unknown")
+        self.assertEqual(lines[5], "RSS at census: 50,000,000 B -> unknown")
         self.assertIn("app.odd.Tab?Name          - -> 2             -      "
-                      "200 dict     +200          -", lines)
+                      "200 dict              -         100.0     +200     "
+                      "     -", lines)
         self.assertEqual(lines[-1], "app.models.Order  1,000 -> 1,000  "
-                         "152,000 dict  152,000 dict        0    -88,000")
+                         "152,000 dict  152,000 dict          152.0         "
+                         "152.0        0    -88,000")
         d = json.loads(run("diff", self.before, other, "--format",
                            "json").stdout)
         self.assertIsNone(d["rss_change_bytes"])
         self.assertEqual(d["after"]["rss_bytes"], 0)
         self.assertEqual(d["classes"][4]["qualname"], "Tab\tName")
+
+    def test_census_peak_refuses_a_snapshot(self):
+        """A snapshot shows one moment, an exit report its run's peak: by
+        default diff compares peaks and refuses a snapshot; --census
+        shown compares what they show, with a warning."""
+        with open(self.before) as f:
+            d = json.load(f)
+        d["kind"] = "snapshot"
+        d["census"]["at_seconds"] = 10.6
+        snap = os.path.join(tempfile.mkdtemp(), "snap.json")
+        self.addCleanup(shutil.rmtree, os.path.dirname(snap))
+        with open(snap, "w") as f:
+            json.dump(d, f)
+        r = run("diff", snap, self.after)
+        self.assertEqual((r.returncode, r.stdout), (2, b""))
+        self.assertEqual(err(r), "slotprof: %s shows a snapshot census (at "
+                         "10.6 s), not the peak of its run: compare two exit "
+                         "reports, or pass --census shown to compare what "
+                         "the reports show\n" % snap)
+        r = run("diff", snap, self.after, "--census", "shown")
+        self.assertEqual((r.returncode, err(r)), (0, ""))
+        self.assertIn("censuses compared: the ones the reports show "
+                      "(--census shown)\n", out(r))
+        self.assertIn("warning: before shows a snapshot census (at 10.6 s), "
+                      "after an exit (peak) one: not the same moment of the "
+                      "program\n", out(r))
 
     def test_same_report_no_change(self):
         r = run("diff", self.before, self.before, "--fail-if-worse")
@@ -189,8 +256,9 @@ app.new.Thing             - -> 5             -      600 dict     +600          -
 
     def test_usage_and_bad_input(self):
         usage = ("usage: slotprof diff BEFORE.json AFTER.json "
-                 "[--fail-if-worse[=BYTES]]\n"
-                 "                     [--format text|json] [-o OUT]\n"
+                 "[--census peak|shown]\n"
+                 "                     [--fail-if-worse[=BYTES]] "
+                 "[--format text|json] [-o OUT]\n"
                  "Try 'slotprof diff --help'.\n")
         for args, first in [
                 ([self.before], "slotprof: diff needs two reports, BEFORE "
@@ -202,6 +270,8 @@ app.new.Thing             - -> 5             -      600 dict     +600          -
                  "bytes\n"),
                 ([self.before, self.after, "--format", "html"],
                  "slotprof: --format: 'html' is not text or json\n"),
+                ([self.before, self.after, "--census", "exit"],
+                 "slotprof: --census: 'exit' is not peak or shown\n"),
                 ([self.before, self.after, "--bogus"],
                  "slotprof: unknown option '--bogus'\n")]:
             r = run("diff", *args)
@@ -265,15 +335,23 @@ class MergeFixtures(unittest.TestCase):
              # its saving is negative anyway.
              ("Cart", 7, 70, 7000, 7100, -100, False, "review")])
         order = m["classes"][0]
+        # Written before the run's maxima existed: each input's maximum
+        # is its census, and merged maxima add up.
         self.assertEqual(order["attributes"], [
-            {"name": "id", "instances": 200},
-            {"name": "total", "instances": 200},
-            {"name": "note", "instances": 3}])
+            {"name": "id", "instances": 200, "max_instances": 200,
+             "in_code": False},
+            {"name": "total", "instances": 200, "max_instances": 200,
+             "in_code": False},
+            {"name": "note", "instances": 3, "max_instances": 3,
+             "in_code": False}])
+        self.assertEqual((order["origin"], order["max_instances"]),
+                         ("yours", 200))
         # w2 has more instances (120 > 80): its plan and slots.
         self.assertEqual(order["suggested_slots"], ["id", "total", "note"])
         self.assertEqual(order["plan"], [
             {"module": "shop", "qualname": "Order", "form": "slots",
-             "names": ["id", "total", "note"]}])
+             "names": ["id", "total", "note"], "moved_defaults": [],
+             "init_defaults": [], "add_init": False, "init_args": False}])
         self.assertEqual(
             (order["dicts_materialized"], order["dicts_unshared"],
              order["keys_sharing_lost"], order["weakrefs"],
@@ -362,7 +440,7 @@ class MergeFixtures(unittest.TestCase):
         for k in ("classes", "slotted_classes", "allocations",
                   "total_savings_bytes", "censuses", "census_seconds_total",
                   "profiler_bytes", "session", "min_instances"):
-            self.assertEqual(m[k], w1[k], k)
+            self.assertEqual(without_new_keys(m[k]), w1[k], k)
         self.assertEqual((m["pid"], m["kind"], m["snapshot"]),
                          (0, "merged", 0))
         self.assertEqual(m["census"], dict(w1["census"]))
@@ -460,7 +538,8 @@ class RealBeforeAfter(unittest.TestCase):
         self.assertEqual(point["suggested_slots"], ["x", "y", "z"])
         self.assertEqual(point["plan"], [
             {"module": "__main__", "qualname": "Point", "form": "slots",
-             "names": ["x", "y", "z"]}])
+             "names": ["x", "y", "z"], "moved_defaults": [],
+             "init_defaults": [], "add_init": False, "init_args": False}])
         self.assertEqual((point["instances"], point["recommended"]),
                          (2000, True))
         if "slotted_classes" not in after:
@@ -479,6 +558,8 @@ class RealBeforeAfter(unittest.TestCase):
             "bytes_before": point["bytes_now"],
             "bytes_after": point["bytes_slotted"],
             "change_bytes": -point["savings_bytes"],
+            "bytes_per_instance_before": point["bytes_per_instance_now"],
+            "bytes_per_instance_after": point["bytes_per_instance_slotted"],
             "predicted_savings_bytes": point["savings_bytes"],
             "predicted_change_bytes": -point["savings_bytes"]})
         self.assertGreater(point["savings_bytes"], 0)
@@ -494,9 +575,11 @@ class RealBeforeAfter(unittest.TestCase):
                       % saving, text)
         [line] = [ln for ln in text.splitlines()
                   if ln.startswith("__main__.Point ")]
-        self.assertEqual(line.split()[-6:], [
+        self.assertEqual(line.split()[-8:], [
             "{:,}".format(point["bytes_now"]), "dict",
             "{:,}".format(point["bytes_slotted"]), "slots",
+            "%.1f" % point["bytes_per_instance_now"],
+            "%.1f" % point["bytes_per_instance_slotted"],
             "-" + saving, "-" + saving])
 
         # Two processes' reports merged: everything doubles.

@@ -118,8 +118,10 @@ class RunTest(unittest.TestCase):
         foo = self.foo(rep)
         self.assertEqual(foo["instances"], 1234)
         self.assertEqual(foo["attributes"],
-                         [{"name": "a", "instances": 1234},
-                          {"name": "b", "instances": 1234}])
+                         [{"name": "a", "instances": 1234,
+                           "max_instances": 1234, "in_code": True},
+                          {"name": "b", "instances": 1234,
+                           "max_instances": 1234, "in_code": True}])
         self.assertEqual(foo["suggested_slots"], ["a", "b"])
 
     def test_report_312(self):
