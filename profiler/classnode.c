@@ -232,9 +232,11 @@ under(const char *file, const char *dir)
            && (file[n] == '/' || file[n] == '\0' || dir[n - 1] == '/');
 }
 
-/* Whose code a module's file is: mine= paths and the program's own
- * directory first (an installed package can be the user's own), then
- * the standard library, installed packages, and any other file. */
+/* Whose code a module's file is: mine= paths first (an installed
+ * package can be the user's own), then installed packages (also a
+ * virtual environment inside the program's directory), the standard
+ * library, and any other file -- the program's directory and whatever
+ * it puts on sys.path. */
 static enum sp_origin
 file_origin(struct env *e, const char *file)
 {
@@ -243,15 +245,12 @@ file_origin(struct env *e, const char *file)
             return SP_ORIGIN_YOURS;
         }
     }
-    if (e->prog_dir != NULL && under(file, e->prog_dir)) {
-        return SP_ORIGIN_YOURS;
-    }
-    if (e->stdlib_len > 0 && strncmp(file, e->stdlib, e->stdlib_len) == 0
-        && strstr(file + e->stdlib_len, "-packages/") == NULL) {
-        return SP_ORIGIN_STDLIB;
-    }
     if (strstr(file, "/site-packages/") || strstr(file, "/dist-packages/")) {
         return SP_ORIGIN_INSTALLED;
+    }
+    if (e->stdlib_len > 0 && strncmp(file, e->stdlib, e->stdlib_len) == 0
+        && (e->prog_dir == NULL || !under(file, e->prog_dir))) {
+        return SP_ORIGIN_STDLIB;
     }
     return SP_ORIGIN_YOURS;
 }

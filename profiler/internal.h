@@ -256,9 +256,9 @@ struct sp_plan_step {
 /* Whose code a class is (sp_class.origin): the report ranks "yours"
  * first and sums the others up. */
 enum sp_origin {
-    SP_ORIGIN_YOURS = 0,    /* __main__, the program's directory, mine=,
-                               or any file that is neither the standard
-                               library nor an installed package */
+    SP_ORIGIN_YOURS = 0,    /* __main__, mine=, or any file that is
+                               neither the standard library nor an
+                               installed package */
     SP_ORIGIN_STDLIB,
     SP_ORIGIN_INSTALLED,    /* site-packages, dist-packages */
     SP_ORIGIN_BUILTIN,      /* no source: builtin or C-implemented, or

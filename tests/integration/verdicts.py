@@ -636,6 +636,62 @@ def t_helper_chain(c):
     return ""
 
 
+# ---------------------------------------------------------------- origin
+
+MINE_PROG = """\
+import sys
+sys.path.insert(0, sys.argv[1])
+from pkg import Thing
+KEEP = [Thing(i) for i in range(500)]
+print(len(KEEP))
+"""
+
+MINE_PKG = """\
+class Thing:
+    def __init__(self, i):
+        self.i = i
+        self.tag = None
+"""
+
+
+def t_mine(c):
+    """A class of an installed package is not the user's: summed up, not
+    ranked, blocked (base-not-editable); with mine= naming its directory
+    it is theirs: ranked, recommended, safe."""
+    site = c.path("lib", "site-packages")
+    os.makedirs(os.path.join(site, "pkg"))
+    with open(os.path.join(site, "pkg", "__init__.py"), "w") as f:
+        f.write(MINE_PKG)
+    prog = c.path("main.py")
+    with open(prog, "w") as f:
+        f.write(MINE_PROG)
+    seen = {}
+    for mine in (None, os.path.join(site, "pkg")):
+        out = c.path("r.json")
+        txt = c.path("r.txt")
+        opts = "output=%s,text=%s" % (out, txt)
+        if mine is not None:
+            opts += ",mine=" + os.path.relpath(mine, c.tmp)
+        p = c.run([c.interp.path, prog, site], opts)
+        if p.rc != 0 or p.err != b"":
+            raise c.R.Failure("main.py under the library: " + p.brief())
+        thing = find(load(out), "Thing", module="pkg")
+        with open(txt) as f:
+            text = f.read()
+        if thing is None:
+            raise c.R.Failure("pkg.Thing not in the report")
+        seen[mine is not None] = (thing["origin"], thing["recommended"],
+                                  thing["verdict"],
+                                  [i["code"] for i in thing["blockers"]],
+                                  re.search(r"^ +1  pkg\.Thing ", text,
+                                            re.M) is not None)
+    m = c.m
+    m.eq("without mine=", ("installed", False, "blocked",
+                           ["base-not-editable"], False), seen[False])
+    m.eq("with mine=", ("yours", True, "safe", [], True), seen[True])
+    return "installed -> yours"
+
+
 # ---------------------------------------------------------------- jobs
 
 def _tests(interp):
@@ -650,7 +706,8 @@ def _tests(interp):
             continue        # 3.15: a tuple subclass takes named slots
         t.append(("apply/" + case[0], lambda c, case=case: t_apply(c,
                                                                    case)))
-    t += [("apply/helper", t_helper),
+    t += [("origin/mine", t_mine),
+          ("apply/helper", t_helper),
           ("apply/helper-identical", t_helper_identical),
           ("apply/helper-chain", t_helper_chain)]
     return t
